@@ -1,0 +1,298 @@
+"""The ``GAN`` model: two networks, two optimizers, one ``train_step``.
+
+``GAN`` subclasses ``keras.Model`` and overrides ``train_step`` only, so
+``fit``, its progress bar, callbacks (History, TensorBoard, ModelCheckpoint,
+BackupAndRestore) and ``tf.distribute`` strategies work as they do for any
+Keras model (notebook 01 introduces it; later notebooks extend it).
+
+One training step, given a batch of real samples, follows Algorithm 1 of
+Goodfellow et al. (2014):
+
+1. ``discriminator_steps`` (k) times: take the next k-th of the batch as real
+   samples, draw as many noise vectors, and update D to lower
+   ``discriminator_loss``;
+2. draw fresh noise and update G to lower the generator loss.
+
+With k = 1 the whole batch serves one D update. With k > 1 the batch is
+split, so every D update sees different real samples, as in the algorithm:
+pass batches of k x m to get D minibatches of m.
+"""
+from __future__ import annotations
+
+import random
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganlab import losses
+from ganlab._checks import one_of, positive_int
+
+
+def _default_optimizer():
+    # Adam 2e-4, beta_1 0.5: Radford et al. (2016), the usual starting point for GANs.
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def _output_is_tanh(model: keras.Model) -> bool:
+    for layer in reversed(model.layers):
+        activation = getattr(layer, "activation", None)
+        if activation is not None:
+            return activation is keras.activations.tanh
+    return False
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Tells ganlab's data pipelines which epoch starts, so that a resumed run sees the same batches."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        from ganlab.data.pipeline import set_epoch
+
+        set_epoch(epoch)
+
+
+class GAN(keras.Model):
+    """A generative adversarial network trained with ``fit``.
+
+    Args:
+        generator: a Keras model mapping noise (batch, latent_dim) to samples.
+        discriminator: a Keras model mapping samples to logits (batch, 1).
+        discriminator_steps: k, discriminator updates per generator update.
+        generator_loss: "non_saturating" (default) or "minimax" (the saturating
+            loss of the original value function), or a function of fake logits.
+        seed: seed of the noise drawn during training (``None``: from ``ganlab.seed``).
+
+    Metrics logged each step: ``d_loss``, ``g_loss``, ``d_real`` (mean D(x) on
+    real samples) and ``d_fake`` (mean D(G(z))). At the equilibrium both are 1/2.
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, discriminator_steps: int = 1,
+                 generator_loss="non_saturating", seed: int | None = None, name: str = "gan", **kwargs):
+        super().__init__(name=name, **kwargs)
+        for arg, model in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(model, keras.Model):
+                raise TypeError(f"{arg} must be a keras.Model (for example from ganlab.models), got {type(model).__name__}.")
+        if len(generator.inputs) != 1 or len(generator.input_shape) != 2:
+            raise ValueError(f"generator must take one noise input of shape (batch, latent_dim), got {generator.input_shape}.")
+        sample_shape = tuple(generator.output_shape[1:])
+        if tuple(discriminator.input_shape[1:]) != sample_shape:
+            raise ValueError(
+                f"generator makes samples of shape {sample_shape} but discriminator expects "
+                f"{tuple(discriminator.input_shape[1:])}: build both for the same data shape."
+            )
+        if tuple(discriminator.output_shape[1:]) != (1,):
+            raise ValueError(
+                f"discriminator must output one logit per sample, shape (batch, 1), got {discriminator.output_shape}. "
+                "End it with Dense(1) and no sigmoid: the losses take logits."
+            )
+        if callable(generator_loss):
+            self.generator_loss_fn = generator_loss
+        else:
+            self.generator_loss_fn = losses.GENERATOR_LOSSES[one_of("generator_loss", generator_loss, losses.GENERATOR_LOSSES)]
+        self.generator = generator
+        self.discriminator = discriminator
+        self.discriminator_steps = positive_int("discriminator_steps", discriminator_steps, example=1)
+        self.latent_dim = int(generator.input_shape[1])
+        self.sample_shape = sample_shape
+        # Noise is drawn statelessly from (seed, step, draw, replica): the step counter is saved with the
+        # weights, so a run restored from a checkpoint draws the same noise as one that never stopped.
+        self.noise_seed = int(seed if seed is not None else random.randint(0, 2**31 - 1))
+        self.step_counter = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False,
+                                            name="step_counter", aggregation="only_first_replica")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True  # the two networks are built; Keras would otherwise refuse to fit
+
+    # -- setting up -------------------------------------------------------------------------
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        """Set the two optimizers (default Adam 2e-4, beta_1 0.5) and Keras' usual options.
+
+        ``kwargs`` go to ``keras.Model.compile`` (``steps_per_execution``,
+        ``jit_compile``, ``run_eagerly``). Under a ``mixed_float16`` policy each
+        optimizer is wrapped in a ``LossScaleOptimizer``.
+        """
+        generator_optimizer = generator_optimizer or _default_optimizer()
+        discriminator_optimizer = discriminator_optimizer or _default_optimizer()
+        for arg, optimizer in (("generator_optimizer", generator_optimizer),
+                               ("discriminator_optimizer", discriminator_optimizer)):
+            if not isinstance(optimizer, keras.optimizers.Optimizer):
+                raise TypeError(f"{arg} must be a keras.optimizers.Optimizer such as keras.optimizers.Adam(2e-4), "
+                                f"got {optimizer!r}.")
+            rate = optimizer.learning_rate
+            if not callable(rate) and float(keras.ops.convert_to_numpy(rate)) <= 0:
+                raise ValueError(f"{arg} has learning rate {float(keras.ops.convert_to_numpy(rate))}; it must be > 0 "
+                                 "(typical values are 1e-4 to 1e-3).")
+        if generator_optimizer is discriminator_optimizer:
+            raise ValueError("generator_optimizer and discriminator_optimizer must be two different optimizer objects: "
+                             "each keeps its own moments for its own network.")
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            generator_optimizer = self._loss_scaled(generator_optimizer)
+            discriminator_optimizer = self._loss_scaled(discriminator_optimizer)
+        # The G optimizer doubles as Keras' own `optimizer`, so that Keras' callbacks find a built one.
+        super().compile(optimizer=generator_optimizer, **kwargs)
+        self.generator_optimizer = generator_optimizer
+        self.discriminator_optimizer = discriminator_optimizer
+        # Built now, on their own variables, so that fit works under MirroredStrategy and restores work.
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    @staticmethod
+    def _loss_scaled(optimizer):
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return optimizer
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+
+    @property
+    def metrics(self):
+        # Listed here so that Keras resets them at the start of every epoch.
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    # -- one step -----------------------------------------------------------------------------
+    def noise(self, n, draw: int = 0):
+        """(n, latent_dim) N(0, 1) noise for draw number ``draw`` of the current step.
+
+        A pure function of (seed, step, draw, replica): every replica of a
+        distributed run draws different noise, and a resumed run the same as an
+        uninterrupted one.
+        """
+        key = tf.random.experimental.stateless_fold_in(tf.constant([self.noise_seed, draw], tf.int64),
+                                                       tf.cast(self.step_counter, tf.int64))
+        context = tf.distribute.get_replica_context()
+        if context is not None:
+            key = tf.random.experimental.stateless_fold_in(key, context.replica_id_in_sync_group)
+        return tf.random.stateless_normal((n, self.latent_dim), seed=key)
+
+    def discriminator_step(self, real, draw: int = 0):
+        """One update of D on ``real`` and as many generated samples; returns (loss, real logits, fake logits)."""
+        fake = self.generator(self.noise(tf.shape(real)[0], draw), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            loss = self.discriminator_loss(real_logits, fake_logits, real=real, fake=fake)
+            scaled = self.discriminator_optimizer.scale_loss(_per_replica(loss))
+        variables = self.discriminator.trainable_variables
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return loss, real_logits, fake_logits
+
+    def discriminator_loss(self, real_logits, fake_logits, real=None, fake=None):
+        """D's loss for one update; subclasses (WGAN-GP) add terms that need the samples."""
+        return losses.discriminator_loss(real_logits, fake_logits)
+
+    def generator_step(self, n, draw: int = -1):
+        """One update of G on n fresh noise vectors; returns G's loss."""
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(self.noise(n, draw), training=True), training=True)
+            loss = self.generator_loss_fn(fake_logits)
+            scaled = self.generator_optimizer.scale_loss(_per_replica(loss))
+        variables = self.generator.trainable_variables
+        self.generator_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return loss
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        real = tf.cast(real, self.compute_dtype)
+        k = self.discriminator_steps
+        d_losses = []
+        for i in range(k):  # unrolled: k is a Python int
+            part = real[i::k]
+            d_loss, real_logits, fake_logits = self.discriminator_step(part, draw=i)
+            d_losses.append(d_loss)
+        g_loss = self.generator_step(tf.shape(part)[0], draw=k)
+        self.step_counter.assign_add(1)
+        self.d_loss_tracker.update_state(tf.add_n(d_losses) / k)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32))))
+        self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32))))
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    # -- training -------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, epochs=1, callbacks=None, **kwargs):
+        """``keras.Model.fit`` on a ``tf.data.Dataset`` of real samples, with its input checked first.
+
+        Adds :class:`EpochClock` (epoch-keyed data order) and
+        :class:`ganlab.callbacks.StopOnNaN` (stops on a non-finite loss and
+        restores the last good weights) unless already given.
+        """
+        from ganlab.callbacks import StopOnNaN
+
+        if not getattr(self, "compiled", False):
+            raise RuntimeError("Call gan.compile(...) before gan.fit(...): the optimizers are set there.")
+        if y is not None:
+            raise ValueError("y must be None: a GAN learns from samples alone; pass only the dataset as x.")
+        self.check_dataset(x)
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, EpochClock) for c in callbacks):
+            callbacks.insert(0, EpochClock())
+        if not any(isinstance(c, StopOnNaN) for c in callbacks):
+            callbacks.append(StopOnNaN())
+        kwargs.setdefault("shuffle", False)  # ganlab pipelines shuffle themselves; Keras would only warn
+        return super().fit(x, epochs=positive_int("epochs", epochs, example=10), callbacks=callbacks, **kwargs)
+
+    def check_dataset(self, dataset) -> None:
+        """Raise a clear error if ``dataset`` does not fit this GAN (shape, dtype, scale, batch size)."""
+        if not isinstance(dataset, tf.data.Dataset):
+            raise TypeError(
+                f"x must be a tf.data.Dataset of real samples (for example ganlab.data.mnist(batch_size=64) or "
+                f"ganlab.data.array_dataset(array, batch_size=64)), got {type(dataset).__name__}."
+            )
+        spec = dataset.element_spec
+        if isinstance(spec, tuple):
+            spec = spec[0]
+        if not isinstance(spec, tf.TensorSpec):
+            raise TypeError(f"x must yield tensors of samples, got elements of type {spec}.")
+        if tuple(spec.shape[1:]) != self.sample_shape:
+            raise ValueError(
+                f"x yields batches of shape {tuple(spec.shape)} but this GAN makes samples of shape "
+                f"{self.sample_shape}: batch the data (dataset.batch(64)) and build the models for shape "
+                f"{tuple(spec.shape[1:])}, or reshape the data."
+            )
+        if not spec.dtype.is_floating:
+            raise TypeError(f"x yields {spec.dtype.name} tensors; convert to float32 (images: x / 127.5 - 1).")
+        batch = spec.shape[0]
+        if batch is not None and batch < self.discriminator_steps:
+            raise ValueError(f"batch size {batch} is smaller than discriminator_steps={self.discriminator_steps}: "
+                             "each discriminator step needs at least one real sample. Use larger batches.")
+        first = next(iter(dataset.take(1)), None)
+        if first is None:
+            raise ValueError("x is empty: it yields no batch. Check the data loading and that batch_size is not "
+                             "larger than the dataset when drop_remainder=True.")
+        first = np.asarray(first[0] if isinstance(first, (tuple, list)) else first)
+        if not np.all(np.isfinite(first)):
+            raise ValueError("x contains NaN or infinite values in its first batch; clean the data before training.")
+        if _output_is_tanh(self.generator) and np.abs(first).max() > 1.0 + 1e-3:
+            raise ValueError(
+                f"x holds values in [{first.min():.3g}, {first.max():.3g}] but the generator ends in tanh and can "
+                "only make values in [-1, 1]. Scale images to [-1, 1] (pixels / 127.5 - 1, or "
+                "ganlab.data.to_unit_range)."
+            )
+
+    # -- using the trained model -------------------------------------------------------------------
+    def sample(self, n: int, seed: int | None = 0, batch_size: int = 1024) -> np.ndarray:
+        """Draw ``n`` samples as a NumPy array (n, *sample_shape); the same seed gives the same noise."""
+        positive_int("n", n, example=64)
+        noise = self.fixed_noise(n, seed)
+        parts = [self.generator(noise[i:i + batch_size], training=False) for i in range(0, n, batch_size)]
+        return np.concatenate([keras.ops.convert_to_numpy(p) for p in parts]).astype(np.float32)
+
+    def fixed_noise(self, n: int, seed: int | None = 0) -> np.ndarray:
+        """The (n, latent_dim) noise that ``sample(n, seed)`` uses: fixed for a fixed seed."""
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+
+    def discriminate(self, x, batch_size: int = 1024) -> np.ndarray:
+        """D(x): the probability, shape (n,), that D gives each sample of ``x`` being real."""
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim == 1 and self.sample_shape == (1,):
+            x = x[:, None]
+        if x.shape[1:] != self.sample_shape:
+            raise ValueError(f"x must have shape (n, {', '.join(map(str, self.sample_shape))}), got {x.shape}.")
+        logits = [keras.ops.convert_to_numpy(self.discriminator(x[i:i + batch_size], training=False))
+                  for i in range(0, len(x), batch_size)]
+        return 1.0 / (1.0 + np.exp(-np.concatenate(logits)[:, 0].astype(np.float64)))
+
+
+def _per_replica(loss):
+    """Scale a replica's mean loss so that summing gradients over replicas averages over the global batch."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if replicas == 1 else loss * (1.0 / replicas)
