@@ -12,7 +12,33 @@ _has_nvidia = os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvid
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if _has_nvidia else "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with C-level stderr closed: its start-up lines (oneDNN, CUDA stubs) are printed
+    before its own log level applies and read like errors in a notebook. Import errors still raise.
+    Set GANLAB_VERBOSE_TF=1 to see them."""
+    if os.environ.get("GANLAB_VERBOSE_TF"):
+        import tensorflow  # noqa: F401
+        return
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+
+from ganlab import device  # noqa: E402
 from ganlab.config import pick, quick_mode, seed  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["pick", "quick_mode", "seed", "__version__"]
+__all__ = ["device", "pick", "quick_mode", "seed", "__version__"]

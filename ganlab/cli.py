@@ -1,0 +1,87 @@
+"""The ``ganlab`` command: the course without a notebook open.
+
+    ganlab doctor             versions, hardware, where the data was found
+    ganlab course             open the notebooks in JupyterLab
+    ganlab course --headless  execute every notebook, write executed copies, report how each went
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def doctor() -> int:
+    """Print what a learner needs to know before starting; exit status 1 if the data is missing."""
+    import ganlab
+    from ganlab import data, device
+
+    print(f"ganlab {ganlab.__version__}, Python {sys.version.split()[0]}")
+    print(device.setup().describe())
+    print(f"quick mode: {'on' if ganlab.quick_mode() else 'off'} (GANLAB_QUICK)")
+    status = 0
+    for name in data.images.FILES:
+        try:
+            print(f"{name}: {data.find_file(name, download=False)}")
+        except data.DataNotFoundError:
+            print(f"{name}: not found yet (downloaded on first use)")
+        except ValueError as error:
+            print(f"{name}: {error}")
+            status = 1
+    return status
+
+
+def notebooks() -> list[Path]:
+    """The course's notebooks, in order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_headless(output_dir: Path, timeout: int) -> int:
+    """Execute every notebook top to bottom on a fresh kernel; print one line each; 1 if any failed."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        start = time.time()
+        try:
+            NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+            verdict = "ok"
+        except CellExecutionError as error:
+            failed += 1
+            verdict = "FAILED: " + str(error).strip().splitlines()[-1][:200]
+        nbformat.write(notebook, output_dir / path.name)
+        print(f"{path.name:32s} {time.time() - start:7.1f} s  {verdict}", flush=True)
+    print(f"executed copies in {output_dir}")
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="ganlab", description="The GAN course from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("doctor", help="check versions, hardware and data")
+    course = commands.add_parser("course", help="open the notebooks in JupyterLab, or run them all headless")
+    course.add_argument("--headless", action="store_true", help="execute every notebook instead of opening JupyterLab")
+    course.add_argument("--output", type=Path, default=NOTEBOOKS / "executed", help="where executed copies go")
+    course.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    if args.command == "doctor":
+        return doctor()
+    if args.headless:
+        return run_headless(args.output, args.timeout)
+    os.chdir(NOTEBOOKS)
+    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(NOTEBOOKS)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Figures for the notebooks, each drawn from data: samples, densities, discriminator outputs, curves."""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ganlab import metrics
+
+
+def _axes(ax, figsize=(5, 3.5)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def density_1d(gan, mixture, n_samples: int = 5000, ax=None, title: str | None = None):
+    """p_data, p_g (KDE of generated samples), D(x) and D*(x) = p_data / (p_data + p_g) on one axis."""
+    ax = _axes(ax)
+    xs = metrics.support_grid(mixture, 400, width=5.0)
+    p_data = mixture.density(xs)
+    generated = gan.sample(n_samples, seed=1).ravel()
+    p_g = metrics.kde_density(generated, xs)
+    ax.fill_between(xs, p_data, alpha=0.25, color="tab:blue", label="p_data")
+    ax.plot(xs, p_g, color="tab:green", label="p_g (KDE of samples)")
+    twin = ax.twinx()
+    twin.plot(xs, gan.discriminate(xs), color="tab:red", label="D(x)")
+    d_star = metrics.optimal_discriminator(p_data, p_g)
+    total = p_data + p_g
+    d_star[total < 0.02 * total.max()] = np.nan  # D* is 0/0 where neither density has mass: not drawn
+    twin.plot(xs, d_star, color="tab:red", ls=":", label="D*(x)")
+    twin.axhline(0.5, color="grey", lw=0.8, ls="--")
+    twin.set_ylim(0, 1)
+    twin.set_ylabel("D(x)")
+    ax.set_ylabel("density")
+    ax.set_xlabel("x")
+    lines = ax.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def samples_2d(gan, mixture, n_samples: int = 2000, ax=None, title: str | None = None, heatmap: bool = True):
+    """Real and generated 2-D samples, with D(x) as a heat map behind them."""
+    ax = _axes(ax, (4.5, 4.5))
+    real = mixture.sample(n_samples, seed=1)
+    fake = gan.sample(n_samples, seed=1)
+    reach = np.abs(mixture.centers).max() + 6 * mixture.std + 0.5
+    if heatmap:
+        grid = np.linspace(-reach, reach, 120)
+        xx, yy = np.meshgrid(grid, grid)
+        d = gan.discriminate(np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)).reshape(xx.shape)
+        image = ax.imshow(d, extent=(-reach, reach, -reach, reach), origin="lower", cmap="RdBu_r", vmin=0, vmax=1,
+                          alpha=0.6)
+        plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
+    ax.scatter(real[:, 0], real[:, 1], s=2, c="black", label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=2, c="tab:orange", alpha=0.6, label="generated")
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper right", markerscale=4)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def image_grid(images: np.ndarray, ncols: int = 8, ax=None, title: str | None = None):
+    """A grid of images in [-1, 1], shape (n, h, w, c) with c = 1 or 3."""
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"images must have shape (n, height, width, 1 or 3), got {images.shape}.")
+    n, h, w, c = images.shape
+    nrows = math.ceil(n / ncols)
+    canvas = np.ones((nrows * (h + 1) + 1, ncols * (w + 1) + 1, c), dtype=np.float32)
+    for i, image in enumerate(np.clip((images + 1) / 2, 0, 1)):
+        r, col = divmod(i, ncols)
+        canvas[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + col * (w + 1):1 + col * (w + 1) + w] = image
+    ax = _axes(ax, (ncols * 0.8, nrows * 0.8))
+    ax.imshow(canvas[..., 0] if c == 1 else canvas, cmap="gray" if c == 1 else None, vmin=0, vmax=1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def history(history, keys=("d_loss", "g_loss"), ax=None, title: str | None = None, reference: dict | None = None):
+    """Curves of logged metrics (a Keras ``History`` or a dict of lists), with optional horizontal reference lines."""
+    ax = _axes(ax)
+    logs = history.history if hasattr(history, "history") else history
+    for key in keys:
+        if key not in logs:
+            raise KeyError(f"{key!r} was not logged; logged metrics are {sorted(logs)}.")
+        ax.plot(np.arange(1, len(logs[key]) + 1), logs[key], label=key)
+    for label, value in (reference or {}).items():
+        ax.axhline(value, color="grey", ls="--", lw=0.8)
+        ax.annotate(label, (1, value), fontsize=7, color="grey", va="bottom")
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def generator_loss_gradients(ax=None):
+    """|dL_G / d logit| against D(G(z)) for the minimax and non-saturating losses, computed by autodiff."""
+    import tensorflow as tf
+
+    from ganlab import losses
+
+    d = np.linspace(0.001, 0.999, 300)
+    logits = tf.constant(np.log(d / (1 - d)), dtype=tf.float32)
+    ax = _axes(ax)
+    for name, fn in losses.GENERATOR_LOSSES.items():
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            # sum of per-sample losses, so each gradient is that of one sample's loss
+            total = fn(logits) * tf.cast(tf.size(logits), tf.float32)
+        ax.plot(d, np.abs(tape.gradient(total, logits).numpy()), label=name)
+    ax.axvspan(0, 0.1, color="grey", alpha=0.15)
+    ax.annotate("early training:\nD rejects fakes", (0.01, 0.5), fontsize=7)
+    ax.set_xlabel("D(G(z))")
+    ax.set_ylabel("|gradient w.r.t. D's logit|")
+    ax.legend(fontsize=8)
+    return ax
