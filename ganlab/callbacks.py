@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -34,7 +36,7 @@ class StopOnNaN(keras.callbacks.Callback):
         self.message = None
 
     def on_train_begin(self, logs=None):
-        self._good, self._good_step, self.message = self.model.get_weights(), 0, None
+        self._good, self._good_step, self._good_epoch, self.message = self.model.get_weights(), 0, 0, None
         self.model.diverged = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -48,19 +50,138 @@ class StopOnNaN(keras.callbacks.Callback):
             self.message = (
                 f"Training stopped at epoch {self._epoch + 1}, step {batch + 1}: "
                 + ", ".join(f"{k} = {float(v)}" for k, v in bad.items())
-                + f". The weights from step {self._good_step} of that epoch (the last finite check) are back in "
+                + f". The weights from step {self._good_step} of "
+                + ("that epoch" if self._good_epoch == self._epoch else f"epoch {self._good_epoch + 1}")
+                + " (the last finite check) are back in "
                 "the model. Usual causes: a learning rate too high (try 2e-4 or lower), a WGAN critic without "
                 "clipping or gradient penalty, data that is not scaled to [-1, 1] or holds NaNs, or log(0) in a "
                 "hand-written loss (use softplus on logits, as ganlab.losses does)."
             )
             self.model.diverged = self.message
         elif (batch + 1) % self.snapshot_every == 0:
-            self._good, self._good_step = self.model.get_weights(), batch + 1
+            self._snapshot(batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.message is None:
-            self._good, self._good_step = self.model.get_weights(), 0
+            self._snapshot(0, epoch + 1)
+
+    def _snapshot(self, step, epoch=None):
+        # A step's loss is computed before its update: a finite loss does not prove the updated weights are.
+        weights = self.model.get_weights()
+        if all(np.all(np.isfinite(w)) for w in weights):
+            self._good, self._good_step = weights, step
+            self._good_epoch = self._epoch if epoch is None else epoch
 
     def on_train_end(self, logs=None):
         if self.message is not None and self.raise_error:
             raise TrainingDiverged(self.message)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, draw a grid of samples from the same fixed noise, save it, and show it in place.
+
+    Args:
+        directory: where ``epoch_001.png``... are written (``None``: keep in memory only).
+        n: how many samples; ``ncols`` per row.
+        seed: the fixed noise's seed, so that every grid shows the same z.
+        show: in a notebook, show the newest grid, updating one output instead of adding one per epoch.
+    ``frames`` holds every grid (uint8 arrays) for :func:`save_gif`.
+    """
+
+    def __init__(self, directory=None, n: int = 64, ncols: int = 16, seed: int = 0, show: bool = False):
+        super().__init__()
+        self.directory = None if directory is None else Path(directory)
+        self.n = positive_int("n", n, example=64)
+        self.ncols = positive_int("ncols", ncols, example=16)
+        self.seed, self.show = seed, show
+        self.frames: list[np.ndarray] = []
+        self._display = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        from ganlab.plots import grid_canvas
+
+        canvas = grid_canvas(self.model.sample(self.n, seed=self.seed), self.ncols)
+        frame = (np.repeat(canvas, 3, axis=-1) if canvas.shape[-1] == 1 else canvas) * 255
+        frame = np.kron(frame.astype(np.uint8), np.ones((2, 2, 1), np.uint8))  # twice the size, crisp pixels
+        self.frames.append(frame)
+        if self.directory is not None:
+            import imageio.v3 as iio
+
+            self.directory.mkdir(parents=True, exist_ok=True)
+            iio.imwrite(self.directory / f"epoch_{epoch + 1:03d}.png", frame)
+        if self.show:
+            self._show(frame, epoch)
+
+    def _show(self, frame, epoch):
+        import io
+
+        import imageio.v3 as iio
+        from IPython.display import Image, display
+
+        image = Image(data=iio.imwrite("<bytes>", frame, extension=".png"))
+        if self._display is None:
+            self._display = display(image, display_id=True)
+        else:
+            self._display.update(image)
+
+
+def save_gif(frames, path, seconds_per_frame: float = 0.4) -> Path:
+    """Write frames (uint8 arrays of one shape, as ``SampleGrid.frames``) to an animated GIF that loops."""
+    import imageio.v3 as iio
+
+    if not frames:
+        raise ValueError("frames is empty: train with a SampleGrid callback first, then pass its .frames.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(path, np.stack(frames), extension=".gif", duration=int(seconds_per_frame * 1000), loop=0)
+    return path
+
+
+class FrechetDistance(keras.callbacks.Callback):
+    """Compute the Fréchet distance of generated to real images every ``every`` steps, and log it as ``fid``.
+
+    The reference statistics are computed once, from ``reference`` images (or
+    passed as a ``(mean, covariance)`` pair from ``image_statistics``). Each
+    measurement draws ``n_samples`` from the same fixed noise, so the curve moves
+    only because the generator does. ``steps``, ``values`` and ``seconds``
+    (training time, measurement excluded) keep the whole curve; the newest value is
+    added to each epoch's logs, so it appears in ``History`` next to the losses.
+    """
+
+    def __init__(self, reference, every: int = 500, n_samples: int = 2000, dataset: str = "mnist", seed: int = 123):
+        super().__init__()
+        from ganlab.metrics import image_statistics
+
+        self.every = positive_int("every", every, example=500)
+        self.n_samples = positive_int("n_samples", n_samples, minimum=2, example=2000)
+        self.dataset, self.seed = dataset, seed
+        self.reference = reference if isinstance(reference, tuple) else image_statistics(reference, dataset)
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self.seconds: list[float] = []
+        self._step = 0
+        self._clock = 0.0
+        self._last = None
+
+    def on_train_begin(self, logs=None):
+        self._last = time.perf_counter()
+
+    def measure(self) -> float:
+        from ganlab.metrics import frechet_distance
+
+        self._clock += time.perf_counter() - self._last
+        value = frechet_distance(self.model.sample(self.n_samples, seed=self.seed), self.reference, self.dataset)
+        self.steps.append(self._step)
+        self.values.append(value)
+        self.seconds.append(self._clock)
+        self._last = time.perf_counter()
+        return value
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self._step % self.every == 0:
+            self.measure()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["fid"] = self.values[-1] if self.steps and self.steps[-1] == self._step else self.measure()

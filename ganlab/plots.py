@@ -67,8 +67,8 @@ def samples_2d(gan, mixture, n_samples: int = 2000, ax=None, title: str | None =
     return ax
 
 
-def image_grid(images: np.ndarray, ncols: int = 8, ax=None, title: str | None = None):
-    """A grid of images in [-1, 1], shape (n, h, w, c) with c = 1 or 3."""
+def grid_canvas(images: np.ndarray, ncols: int = 8) -> np.ndarray:
+    """Tile images in [-1, 1], shape (n, h, w, c) with c = 1 or 3, into one (H, W, c) array in [0, 1]."""
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
         raise ValueError(f"images must have shape (n, height, width, 1 or 3), got {images.shape}.")
@@ -78,6 +78,14 @@ def image_grid(images: np.ndarray, ncols: int = 8, ax=None, title: str | None = 
     for i, image in enumerate(np.clip((images + 1) / 2, 0, 1)):
         r, col = divmod(i, ncols)
         canvas[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + col * (w + 1):1 + col * (w + 1) + w] = image
+    return canvas
+
+
+def image_grid(images: np.ndarray, ncols: int = 8, ax=None, title: str | None = None):
+    """A grid of images in [-1, 1], shape (n, h, w, c) with c = 1 or 3."""
+    canvas = grid_canvas(images, ncols)
+    nrows = (canvas.shape[0] - 1) // (np.asarray(images).shape[1] + 1)
+    c = canvas.shape[-1]
     ax = _axes(ax, (ncols * 0.8, nrows * 0.8))
     ax.imshow(canvas[..., 0] if c == 1 else canvas, cmap="gray" if c == 1 else None, vmin=0, vmax=1)
     ax.axis("off")
@@ -124,4 +132,43 @@ def generator_loss_gradients(ax=None):
     ax.set_xlabel("D(G(z))")
     ax.set_ylabel("|gradient w.r.t. D's logit|")
     ax.legend(fontsize=8)
+    return ax
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Spherical interpolation between noise vectors a and b (d,) at fractions t (n,): (n, d).
+
+    Gaussian noise lives near a sphere of radius sqrt(d); a straight line between two
+    points passes inside it, through vectors the generator rarely saw (White, 2016).
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    t = np.asarray(t, np.float64)[:, None]
+    if omega < 1e-6:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
+
+
+def interpolation(gan, rows: int = 4, steps: int = 10, seed: int = 0, ax=None, title: str | None = None):
+    """Each row: the generator's images along a spherical path between two random noise vectors."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, steps)
+    noise = np.concatenate([slerp(rng.standard_normal(gan.latent_dim), rng.standard_normal(gan.latent_dim), t)
+                            for _ in range(rows)])
+    images = np.asarray(gan.generator(noise, training=False))
+    return image_grid(images, ncols=steps, ax=ax, title=title)
+
+
+def distance_curves(curves: dict, ax=None, title: str | None = None, x: str = "steps"):
+    """Fréchet distance curves, {label: FrechetDistance callback}, against steps or training seconds."""
+    ax = _axes(ax)
+    for label, callback in curves.items():
+        ax.plot(getattr(callback, x), callback.values, ".-", label=label)
+    ax.set_xlabel("generator steps" if x == "steps" else "training seconds")
+    ax.set_ylabel("Fréchet distance")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
     return ax

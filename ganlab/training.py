@@ -42,6 +42,13 @@ def _output_is_tanh(model: keras.Model) -> bool:
     return False
 
 
+class CheckpointError(OSError):
+    """A checkpoint is missing, truncated, or from models of another shape.
+
+    An ``OSError``, so that Keras' ``BackupAndRestore`` falls back to its previous copy.
+    """
+
+
 class EpochClock(keras.callbacks.Callback):
     """Tells ganlab's data pipelines which epoch starts, so that a resumed run sees the same batches."""
 
@@ -137,6 +144,44 @@ class GAN(keras.Model):
         # Built now, on their own variables, so that fit works under MirroredStrategy and restores work.
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    # -- saving: Keras leaves out the random state of layers such as Dropout; a resumed run needs it ------
+    def _random_states(self):
+        return [generator.state for model in (self.generator, self.discriminator)
+                for layer in model._flatten_layers() for generator in getattr(layer, "_seed_generators", [])]
+
+    def save_own_variables(self, store):
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, variable in enumerate(own + self._random_states()):
+            store[f"{i}"] = variable
+
+    def load_own_variables(self, store):
+        variables = self._trainable_variables + self._non_trainable_variables + self._random_states()
+        if len(store.keys()) != len(variables):
+            raise CheckpointError(
+                f"The checkpoint holds {len(store.keys())} GAN state variables but this GAN has {len(variables)}: "
+                "it was saved from a GAN with other layers (dropout, say). Build the same models to restore it."
+            )
+        for i, variable in enumerate(variables):
+            variable.assign(store[f"{i}"])
+
+    def load_weights(self, filepath, *args, **kwargs):
+        """``keras.Model.load_weights`` with errors that say what is wrong with the file."""
+        import os
+
+        if not os.path.exists(filepath):
+            raise CheckpointError(f"{filepath} does not exist: check the path, or train first to create it.")
+        try:
+            return super().load_weights(filepath, *args, **kwargs)
+        except CheckpointError:
+            raise
+        except (OSError, ValueError, KeyError) as error:
+            raise CheckpointError(
+                f"{filepath} could not be restored into this GAN ({type(error).__name__}: {str(error)[:300]}). "
+                "If training was killed while writing it, the file is truncated: delete it (Keras' "
+                "BackupAndRestore keeps the previous copy as *.bkp) and train again. If it was saved from "
+                "models of another shape, build the same generator and discriminator before loading."
+            ) from error
 
     @staticmethod
     def _loss_scaled(optimizer):
@@ -296,3 +341,28 @@ def _per_replica(loss):
     """Scale a replica's mean loss so that summing gradients over replicas averages over the global batch."""
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     return loss if replicas == 1 else loss * (1.0 / replicas)
+
+
+def load_generator(path) -> keras.Model:
+    """Load a generator saved with ``gan.generator.save("generator.keras")``, in Keras' safe mode.
+
+    Safe mode refuses files that would run arbitrary Python on loading (a ``Lambda``
+    layer's pickled bytecode), so a model downloaded from someone else cannot run code
+    on your machine. Nothing in ganlab reads pickles.
+    """
+    import os
+
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        raise ValueError(f"path must name a .keras file (as written by model.save), got {path!r}.")
+    if not os.path.exists(path):
+        raise CheckpointError(f"{path} does not exist: check the path, or save the generator first.")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except ValueError as error:
+        if "safe_mode" in str(error) or "unsafe" in str(error).lower():
+            raise ValueError(f"{path} holds a Lambda layer or other Python code, which safe mode will not run. "
+                             "Rebuild the model from ganlab.models and load its weights instead.") from error
+        raise CheckpointError(f"{path} could not be loaded ({error}).") from error
+    except OSError as error:
+        raise CheckpointError(f"{path} is not a readable .keras file (truncated or corrupt?): {error}") from error

@@ -36,7 +36,7 @@ def set_epoch(epoch: int) -> None:
 
 
 def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle: bool = True,
-                  scale_uint8: bool = False, drop_remainder: bool = True):
+                  scale_uint8: bool = False, drop_remainder: bool = True, labels: np.ndarray | None = None):
     """Batches of ``array`` (examples on axis 0), reshuffled each epoch.
 
     Args:
@@ -46,6 +46,8 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
         seed: the shuffle seed; with it, the order of each epoch is fixed.
         scale_uint8: map uint8 pixels 0..255 to float32 in [-1, 1] per batch
             (keeps the whole set in memory as bytes, a quarter of float32).
+        labels: optional per-example labels (len(array),); batches are then
+            (examples, labels) pairs, drawn in the same order.
     Returns:
         A ``tf.data.Dataset`` of tensors of shape (batch_size, *array.shape[1:]).
     """
@@ -68,6 +70,9 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
             "to map 0..255 to [-1, 1]."
         )
     n = len(array)
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"labels must have one entry per example ({n}), got {len(labels)}.")
+    label_values = None if labels is None else tf.convert_to_tensor(np.asarray(labels))
     values = tf.convert_to_tensor(array if scale_uint8 else array.astype(np.float32))
     counter = epoch_counter()
     seed = int(seed)
@@ -84,7 +89,7 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
         batch = tf.gather(values, indices)
         if scale_uint8:
             batch = tf.cast(batch, tf.float32) / 127.5 - 1.0
-        return batch
+        return batch if label_values is None else (batch, tf.gather(label_values, indices))
 
     dataset = tf.data.Dataset.range(1).flat_map(epoch_indices)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)

@@ -1,0 +1,107 @@
+"""DCGAN generator and discriminator (Radford et al., 2016), for 28x28x1 and 32x32x3 images (notebook 02).
+
+The guidelines, each visible below:
+
+* no pooling: the generator upsamples with stride-2 transposed convolutions, the
+  discriminator downsamples with stride-2 convolutions;
+* batch normalisation in both networks, except at the generator's output and the
+  discriminator's input;
+* ReLU in the generator with ``tanh`` at the output (images in [-1, 1]),
+  LeakyReLU(0.2) in the discriminator;
+* no hidden fully connected layers (the generator's first layer is a linear map of
+  z reshaped to a small image; the discriminator's last is a linear map to a logit);
+* weights drawn from N(0, 0.02).
+
+``width`` scales every layer's channel count; the defaults are sized so that a
+CPU learner gets digits in minutes (see the README's time-to-quality benchmark).
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from ganlab._checks import positive_float, positive_int, shape
+
+
+def _init():
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def _base_size(image_shape, upsamplings: int) -> int:
+    height, width, channels = image_shape
+    if height != width:
+        raise ValueError(f"image_shape must be square, got {height}x{width}; for example (28, 28, 1) or (32, 32, 3).")
+    if channels not in (1, 3):
+        raise ValueError(f"image_shape must have 1 or 3 channels, got {channels}.")
+    factor = 2**upsamplings
+    if height % factor or height // factor < 2:
+        sizes = ", ".join(str(base * factor) for base in range(2, 9))
+        raise ValueError(
+            f"image size {height} cannot be reached with {upsamplings} stride-2 steps (it must be a multiple of "
+            f"{factor}, at least {2 * factor}); sizes that work: {sizes}. Change image_shape or upsamplings."
+        )
+    return height // factor
+
+
+def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 32, upsamplings: int = 2,
+                    kernel_size: int = 4, batch_norm: bool = True, name: str = "generator") -> keras.Model:
+    """A DCGAN generator: (batch, latent_dim) -> (batch, *image_shape) in [-1, 1].
+
+    z -> Dense to (size / 2^upsamplings)^2 x (width * 2^(upsamplings-1)) -> BN -> ReLU,
+    then ``upsamplings`` stride-2 transposed convolutions that halve the channels
+    and double the size, the last one to ``image_shape``'s channels with tanh.
+    """
+    latent_dim = positive_int("latent_dim", latent_dim, example=64)
+    image_shape = shape("image_shape", image_shape, ndim=(3,))
+    width = positive_int("width", width, example=32)
+    upsamplings = positive_int("upsamplings", upsamplings, example=2)
+    kernel_size = positive_int("kernel_size", kernel_size, example=4)
+    base = _base_size(image_shape, upsamplings)
+    channels = width * 2 ** (upsamplings - 1)
+
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    x = layers.Dense(base * base * channels, use_bias=not batch_norm, kernel_initializer=_init())(noise)
+    if batch_norm:
+        x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((base, base, channels))(x)
+    for _ in range(upsamplings - 1):
+        channels //= 2
+        x = layers.Conv2DTranspose(max(channels, 1), kernel_size, strides=2, padding="same",
+                                   use_bias=not batch_norm, kernel_initializer=_init())(x)
+        if batch_norm:
+            x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", kernel_initializer=_init())(x)
+    images = layers.Activation("tanh", dtype="float32")(x)
+    return keras.Model(noise, images, name=name)
+
+
+def dcgan_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
+                        batch_norm: bool = True, dropout: float = 0.0, name: str = "discriminator") -> keras.Model:
+    """A DCGAN discriminator: (batch, *image_shape) -> (batch, 1) logits.
+
+    ``downsamplings`` stride-2 convolutions doubling the channels from ``width``,
+    LeakyReLU(0.2) after each, batch norm after all but the first, then a linear
+    map of the flattened features to one logit.
+    """
+    image_shape = shape("image_shape", image_shape, ndim=(3,))
+    width = positive_int("width", width, example=32)
+    downsamplings = positive_int("downsamplings", downsamplings, example=2)
+    kernel_size = positive_int("kernel_size", kernel_size, example=4)
+    dropout = positive_float("dropout", dropout, allow_zero=True, maximum=0.95)
+    _base_size(image_shape, downsamplings)
+
+    images = keras.Input(shape=image_shape, name="images")
+    x = images
+    for i in range(downsamplings):
+        x = layers.Conv2D(width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=_init(),
+                          use_bias=not (batch_norm and i > 0))(x)
+        if batch_norm and i > 0:  # never at the input: the first layer sees raw images
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    logits = layers.Dense(1, dtype="float32", kernel_initializer=_init(), name="logit")(x)
+    return keras.Model(images, logits, name=name)

@@ -1,0 +1,69 @@
+"""Training survives SIGKILL: a killed run restarted from its checkpoint ends with the same weights."""
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+JOB = Path(__file__).with_name("resume_job.py")
+EPOCHS = 6
+
+
+def run(workdir, *extra):
+    return subprocess.Popen([sys.executable, str(JOB), str(workdir), str(EPOCHS), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process):
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err[-3000:]
+
+
+def epochs_started(workdir):
+    rows = [line.split() for line in (workdir / "epochs.log").read_text().splitlines()]
+    return [(int(pid), int(epoch)) for pid, epoch in rows]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("uninterrupted")
+    finish(run(workdir))
+    return np.load(workdir / "final.npz")
+
+
+def test_killed_run_resumes_to_identical_weights(tmp_path, uninterrupted):
+    first = run(tmp_path, "--backup")
+    metadata = tmp_path / "backup" / "training_metadata.json"
+    deadline = time.time() + 240
+    # Kill once a checkpoint from the end of epoch 2 exists and epoch 3 has begun.
+    while time.time() < deadline:
+        if metadata.exists() and json.loads(metadata.read_text() or "{}").get("epoch", 0) >= 2 \
+                and (tmp_path / "epochs.log").exists() and epochs_started(tmp_path)[-1][1] >= 2:
+            break
+        assert first.poll() is None, first.stderr.read()[-3000:]
+        time.sleep(0.05)
+    else:
+        pytest.fail("the training job never wrote its checkpoint")
+    time.sleep(0.2)  # well into the epoch
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
+    assert not (tmp_path / "final.npz").exists()
+    killed_at = epochs_started(tmp_path)[-1][1]
+
+    finish(run(tmp_path, "--backup"))
+    rows = epochs_started(tmp_path)
+    pids = list(dict.fromkeys(pid for pid, _ in rows))
+    resumed_epochs = [epoch for pid, epoch in rows if pid == pids[1]]
+    # The restart begins with the epoch that was cut short: at most one checkpoint interval repeats.
+    assert resumed_epochs[0] == killed_at
+    assert resumed_epochs == list(range(killed_at, EPOCHS))
+
+    resumed = np.load(tmp_path / "final.npz")
+    assert len(resumed.files) == len(uninterrupted.files)
+    for name in uninterrupted.files:  # every weight, both optimizers' state and a fixed-noise sample
+        np.testing.assert_array_equal(resumed[name], uninterrupted[name])
