@@ -128,6 +128,8 @@ def main():
     parser.add_argument("--samples", type=int, default=5000, help="generated samples per measurement")
     parser.add_argument("--every", type=int, default=200, help="ganlab: measure every N steps")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_quality"))
+    parser.add_argument("--reuse-reference", action="store_true",
+                        help="take the reference's curve from an earlier result.json in --out (same machine only)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     lines = []
@@ -141,7 +143,13 @@ def main():
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}"
     log(f"machine: {machine}")
 
-    reference, reference_samples = train_reference(args.reference_epochs, reference_stats, args.samples, log)
+    if args.reuse_reference:
+        earlier = json.loads((args.out / "result.json").read_text())
+        reference, reference_samples = earlier["reference_curve"], np.load(args.out / "reference_samples.npy")
+        log(f"reference curve reused from {args.out / 'result.json'} ({earlier['machine']})")
+    else:
+        reference, reference_samples = train_reference(args.reference_epochs, reference_stats, args.samples, log)
+        np.save(args.out / "reference_samples.npy", reference_samples)
     last = reference["fid"][-3:]
     target = float(np.median(last))
     reference_time = time_to(reference, target)

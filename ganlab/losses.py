@@ -11,12 +11,26 @@ from __future__ import annotations
 from keras import ops
 
 
+def _logits(name: str, value):
+    """Check, at trace time, that ``value`` looks like D's logits: floats of shape (batch,) or (batch, 1)."""
+    value = ops.convert_to_tensor(value)
+    if "float" not in str(value.dtype):
+        raise TypeError(f"{name} must be float logits, got dtype {value.dtype}. Pass D's raw outputs (no sigmoid), "
+                        "for example discriminator(x) from ganlab.models.")
+    shape = tuple(value.shape)
+    if len(shape) == 0 or len(shape) > 2 or (len(shape) == 2 and shape[1] not in (1, None)):
+        raise ValueError(f"{name} must have shape (batch, 1) or (batch,), one logit per sample, got {shape}. "
+                         "Did you pass images instead of the discriminator's outputs?")
+    return value
+
+
 def value_function(real_logits, fake_logits):
     """The minimax value V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))].
 
     D maximises V, G minimises it (Goodfellow et al., 2014, eq. 1). At the
     equilibrium D = 1/2 everywhere and V = -log 4.
     """
+    real_logits, fake_logits = _logits("real_logits", real_logits), _logits("fake_logits", fake_logits)
     return -ops.mean(ops.softplus(-real_logits)) - ops.mean(ops.softplus(fake_logits))
 
 
@@ -27,6 +41,7 @@ def discriminator_loss(real_logits, fake_logits):
         = mean(softplus(-l_r)) + mean(softplus(l_f)).
     Minimising it is maximising the value function.
     """
+    real_logits, fake_logits = _logits("real_logits", real_logits), _logits("fake_logits", fake_logits)
     return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
 
 
@@ -37,7 +52,7 @@ def minimax_generator_loss(fake_logits):
     Its gradient with respect to l_f is -D(G(z)), which vanishes when D confidently
     rejects the samples (D(G(z)) near 0), exactly when G most needs to learn.
     """
-    return -ops.mean(ops.softplus(fake_logits))
+    return -ops.mean(ops.softplus(_logits("fake_logits", fake_logits)))
 
 
 def non_saturating_generator_loss(fake_logits):
@@ -47,10 +62,81 @@ def non_saturating_generator_loss(fake_logits):
     Same fixed point as the minimax loss, but its gradient with respect to l_f is
     -(1 - D(G(z))), close to -1 when D rejects the samples: strong early gradients.
     """
-    return ops.mean(ops.softplus(-fake_logits))
+    return ops.mean(ops.softplus(-_logits("fake_logits", fake_logits)))
 
 
 GENERATOR_LOSSES = {
     "non_saturating": non_saturating_generator_loss,
     "minimax": minimax_generator_loss,
 }
+
+
+# -- Wasserstein GAN (notebook 03) -------------------------------------------------------------------------
+# Here the critic's outputs are scores f(x), not logits: no sigmoid, any real value.
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """The critic's loss: L_C = E_z[f(G(z))] - E_x[f(x)] (Arjovsky et al., 2017).
+
+    Minimising it maximises E_x[f(x)] - E_z[f(G(z))], which for a 1-Lipschitz f
+    estimates the Wasserstein-1 distance between p_data and p_g.
+    """
+    real_scores, fake_scores = _logits("real_scores", real_scores), _logits("fake_scores", fake_scores)
+    return ops.mean(fake_scores) - ops.mean(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """The generator's loss: L_G = -E_z[f(G(z))]; G moves its samples up the critic's slope."""
+    return -ops.mean(_logits("fake_scores", fake_scores))
+
+
+def interpolates(real, fake, alpha):
+    """x_hat = alpha * real + (1 - alpha) * fake, with one alpha per sample (shape (batch,))."""
+    alpha = ops.reshape(ops.cast(alpha, real.dtype), (-1,) + (1,) * (len(real.shape) - 1))
+    return alpha * real + (1.0 - alpha) * fake
+
+
+def gradient_penalty_from_gradients(gradients, weight: float = 10.0):
+    """lambda * E[(||g||_2 - 1)^2], the norm taken over all non-batch axes of each sample's gradient.
+
+    Safe near a zero gradient: the norm of an all-zero gradient is exactly 0 (so the
+    penalty is exactly lambda) and its own gradient is 0, not NaN (d sqrt(s)/ds is
+    infinite at s = 0, so the square root is taken only where s > 0).
+    """
+    gradients = ops.convert_to_tensor(gradients)
+    squared = ops.sum(ops.square(ops.reshape(gradients, (ops.shape(gradients)[0], -1))), axis=1)
+    positive = squared > 0
+    norm = ops.where(positive, ops.sqrt(ops.where(positive, squared, ops.ones_like(squared))), 0.0)
+    return weight * ops.mean(ops.square(norm - 1.0))
+
+
+def gradient_penalty(critic, real, fake, weight: float = 10.0, alpha=None, seed=None):
+    """The WGAN-GP penalty (Gulrajani et al., 2017): lambda * E[(||grad_x f(x_hat)||_2 - 1)^2].
+
+    x_hat lies on the segment between a real and a fake sample, at a fraction alpha
+    drawn uniformly in [0, 1] per sample (pass ``alpha`` (batch,) to fix it). Keeps the
+    critic near 1-Lipschitz where it matters: between the two distributions.
+    """
+    import tensorflow as tf
+
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(tf.convert_to_tensor(fake), real.dtype)
+    if alpha is None:
+        if seed is None:
+            alpha = tf.random.uniform((tf.shape(real)[0],), 0.0, 1.0)
+        else:
+            alpha = tf.random.stateless_uniform((tf.shape(real)[0],), seed=seed, minval=0.0, maxval=1.0)
+    mixed = interpolates(real, fake, alpha)
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        scores = critic(mixed, training=True)
+    gradients = tape.gradient(scores, mixed)
+    if gradients is None:  # the critic ignores its input: its gradient is zero everywhere
+        gradients = tf.zeros_like(mixed)
+    return gradient_penalty_from_gradients(tf.cast(gradients, tf.float32), weight)
+
+
+def clip_weights(model, clip_value: float = 0.01) -> None:
+    """Clip every trainable weight of ``model`` into [-c, c] in place: WGAN's crude Lipschitz constraint."""
+    for variable in model.trainable_variables:
+        variable.assign(ops.clip(variable, -clip_value, clip_value))

@@ -246,11 +246,15 @@ class GAN(keras.Model):
             d_losses.append(d_loss)
         g_loss = self.generator_step(tf.shape(part)[0], draw=k)
         self.step_counter.assign_add(1)
-        self.d_loss_tracker.update_state(tf.add_n(d_losses) / k)
+        self.track(tf.add_n(d_losses) / k, g_loss, real_logits, fake_logits)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def track(self, d_loss, g_loss, real_logits, fake_logits):
+        """Update the logged metrics from one step's losses and D's last outputs."""
+        self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32))))
         self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32))))
-        return {metric.name: metric.result() for metric in self.metrics}
 
     # -- training -------------------------------------------------------------------------------
     def fit(self, x=None, y=None, epochs=1, callbacks=None, **kwargs):
@@ -341,6 +345,95 @@ def _per_replica(loss):
     """Scale a replica's mean loss so that summing gradients over replicas averages over the global batch."""
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     return loss if replicas == 1 else loss * (1.0 / replicas)
+
+
+class WGAN(GAN):
+    """A Wasserstein GAN: a critic instead of a discriminator, and a Lipschitz constraint (notebook 03).
+
+    Args:
+        generator, critic: as for :class:`GAN`; the critic outputs one score per sample.
+        constraint: ``"gradient_penalty"`` (WGAN-GP, Gulrajani et al., 2017) or
+            ``"clipping"`` (the original WGAN, Arjovsky et al., 2017).
+        critic_steps: critic updates per generator update (5 in both papers).
+        penalty_weight: lambda of the gradient penalty (10 in the paper).
+        clip_value: c, the bound on every critic weight under clipping (0.01 in the paper).
+
+    Default optimizers (``compile()`` with none given) are the papers': RMSprop 5e-5
+    for clipping, Adam 1e-4 with beta_1 = 0, beta_2 = 0.9 for the penalty.
+    Logged: ``critic_loss``, ``g_loss``, ``wasserstein`` (E[f(x)] - E[f(G(z))], the
+    critic's estimate of the distance) and, with the penalty, ``gradient_penalty``.
+    """
+
+    CONSTRAINTS = ("gradient_penalty", "clipping")
+
+    def __init__(self, generator: keras.Model, critic: keras.Model, constraint: str = "gradient_penalty",
+                 critic_steps: int = 5, penalty_weight: float = 10.0, clip_value: float = 0.01,
+                 seed: int | None = None, name: str = "wgan", **kwargs):
+        from ganlab._checks import positive_float
+
+        critic_steps = positive_int("critic_steps", critic_steps, example=5)
+        super().__init__(generator, critic, discriminator_steps=critic_steps,
+                         generator_loss=losses.wasserstein_generator_loss, seed=seed, name=name, **kwargs)
+        self.constraint = one_of("constraint", constraint, self.CONSTRAINTS)
+        self.penalty_weight = positive_float("penalty_weight", penalty_weight)
+        self.clip_value = positive_float("clip_value", clip_value)
+        self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
+        self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein")
+        self.penalty_tracker = keras.metrics.Mean(name="gradient_penalty")
+        self._penalties = []
+
+    @property
+    def critic(self) -> keras.Model:
+        return self.discriminator
+
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        def default():
+            if self.constraint == "clipping":
+                return keras.optimizers.RMSprop(learning_rate=5e-5)
+            return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
+
+        super().compile(generator_optimizer or default(), discriminator_optimizer or default(), **kwargs)
+
+    @property
+    def metrics(self):
+        tracked = [self.critic_loss_tracker, self.g_loss_tracker, self.wasserstein_tracker]
+        return tracked + ([self.penalty_tracker] if self.constraint == "gradient_penalty" else [])
+
+    def discriminator_loss(self, real_scores, fake_scores, real=None, fake=None):
+        loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
+        if self.constraint == "gradient_penalty":
+            penalty = losses.gradient_penalty(self.critic, real, fake, self.penalty_weight,
+                                              seed=self._penalty_seed())
+            self._penalties.append(penalty)  # read by track() in the same traced step
+            loss = loss + penalty
+        return loss
+
+    def _penalty_seed(self):
+        key = tf.random.experimental.stateless_fold_in(tf.constant([self.noise_seed, 7919], tf.int64),
+                                                       tf.cast(self.step_counter, tf.int64))
+        key = tf.random.experimental.stateless_fold_in(key, len(self._penalties))
+        context = tf.distribute.get_replica_context()
+        if context is not None:
+            key = tf.random.experimental.stateless_fold_in(key, context.replica_id_in_sync_group)
+        return key
+
+    def discriminator_step(self, real, draw: int = 0):
+        result = super().discriminator_step(real, draw)
+        if self.constraint == "clipping":
+            losses.clip_weights(self.critic, self.clip_value)
+        return result
+
+    def train_step(self, data):
+        self._penalties = []
+        return super().train_step(data)
+
+    def track(self, d_loss, g_loss, real_scores, fake_scores):
+        self.critic_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        estimate = tf.reduce_mean(tf.cast(real_scores, tf.float32)) - tf.reduce_mean(tf.cast(fake_scores, tf.float32))
+        self.wasserstein_tracker.update_state(estimate)
+        if self._penalties:
+            self.penalty_tracker.update_state(tf.add_n(self._penalties) / len(self._penalties))
 
 
 def load_generator(path) -> keras.Model:

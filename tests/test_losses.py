@@ -135,3 +135,23 @@ def test_discriminator_loss_gradients():
 @pytest.mark.parametrize("fn", [losses.minimax_generator_loss, losses.non_saturating_generator_loss])
 def test_gradients_finite_at_extreme_logits(fn):
     assert np.all(np.isfinite(grad(fn, np.array([-1e4, 1e4], np.float32))))
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("loss", [losses.discriminator_loss, losses.value_function])
+@pytest.mark.parametrize("real, fake, error, match", [
+    (np.zeros((4, 28, 28, 1), np.float32), np.zeros((4, 1), np.float32), ValueError, "real_logits must have shape"),
+    (np.zeros((4, 1), np.float32), np.zeros((4, 2), np.float32), ValueError, "fake_logits must have shape"),
+    (np.zeros((4, 1), np.int32), np.zeros((4, 1), np.float32), TypeError, "real_logits must be float"),
+    (np.float32(0.0), np.zeros((4, 1), np.float32), ValueError, "real_logits must have shape"),
+])
+def test_discriminator_losses_refuse_what_is_not_logits(loss, real, fake, error, match):
+    with pytest.raises(error, match=match):
+        loss(real, fake)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("loss", list(losses.GENERATOR_LOSSES.values()))
+def test_generator_losses_refuse_images(loss):
+    with pytest.raises(ValueError, match="fake_logits must have shape"):
+        loss(np.zeros((4, 28, 28, 1), np.float32))

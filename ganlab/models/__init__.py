@@ -1,5 +1,5 @@
 """Model builders. Each returns a plain ``keras.Model``; shapes and widths are arguments."""
-from ganlab.models.dcgan import dcgan_discriminator, dcgan_generator
+from ganlab.models.dcgan import dcgan_critic, dcgan_discriminator, dcgan_generator
 from ganlab.models.mlp import mlp_discriminator, mlp_generator
 
-__all__ = ["dcgan_discriminator", "dcgan_generator", "mlp_discriminator", "mlp_generator"]
+__all__ = ["dcgan_critic", "dcgan_discriminator", "dcgan_generator", "mlp_discriminator", "mlp_generator"]

@@ -27,7 +27,7 @@ def _init():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def _base_size(image_shape, upsamplings: int) -> int:
+def _base_size(image_shape, upsamplings: int, steps_name: str = "upsamplings") -> int:
     height, width, channels = image_shape
     if height != width:
         raise ValueError(f"image_shape must be square, got {height}x{width}; for example (28, 28, 1) or (32, 32, 3).")
@@ -38,7 +38,7 @@ def _base_size(image_shape, upsamplings: int) -> int:
         sizes = ", ".join(str(base * factor) for base in range(2, 9))
         raise ValueError(
             f"image size {height} cannot be reached with {upsamplings} stride-2 steps (it must be a multiple of "
-            f"{factor}, at least {2 * factor}); sizes that work: {sizes}. Change image_shape or upsamplings."
+            f"{factor}, at least {2 * factor}); sizes that work: {sizes}. Change image_shape or {steps_name}."
         )
     return height // factor
 
@@ -85,20 +85,38 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings:
     LeakyReLU(0.2) after each, batch norm after all but the first, then a linear
     map of the flattened features to one logit.
     """
+    return _convolutional_judge(image_shape, width, downsamplings, kernel_size, "batch" if batch_norm else None,
+                                dropout, name)
+
+
+def dcgan_critic(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
+                 layer_norm: bool = True, name: str = "critic") -> keras.Model:
+    """A WGAN critic: the DCGAN discriminator with layer norm (or none) instead of batch norm (notebook 03).
+
+    The gradient penalty is taken per sample, and batch norm makes each sample's
+    score depend on the rest of the batch, so Gulrajani et al. (2017) replace it
+    with layer normalisation. Output: (batch, 1) scores, not logits.
+    """
+    return _convolutional_judge(image_shape, width, downsamplings, kernel_size, "layer" if layer_norm else None,
+                                0.0, name)
+
+
+def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name):
     image_shape = shape("image_shape", image_shape, ndim=(3,))
     width = positive_int("width", width, example=32)
     downsamplings = positive_int("downsamplings", downsamplings, example=2)
     kernel_size = positive_int("kernel_size", kernel_size, example=4)
     dropout = positive_float("dropout", dropout, allow_zero=True, maximum=0.95)
-    _base_size(image_shape, downsamplings)
+    _base_size(image_shape, downsamplings, "downsamplings")
 
     images = keras.Input(shape=image_shape, name="images")
     x = images
     for i in range(downsamplings):
+        normalized = normalization is not None and i > 0  # never at the input: the first layer sees raw images
         x = layers.Conv2D(width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=_init(),
-                          use_bias=not (batch_norm and i > 0))(x)
-        if batch_norm and i > 0:  # never at the input: the first layer sees raw images
-            x = layers.BatchNormalization()(x)
+                          use_bias=not normalized)(x)
+        if normalized:
+            x = layers.BatchNormalization()(x) if normalization == "batch" else layers.LayerNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
