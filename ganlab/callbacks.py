@@ -143,8 +143,10 @@ class FrechetDistance(keras.callbacks.Callback):
     The reference statistics are computed once, from ``reference`` images (or
     passed as a ``(mean, covariance)`` pair from ``image_statistics``). Each
     measurement draws ``n_samples`` from the same fixed noise, so the curve moves
-    only because the generator does. ``steps``, ``values`` and ``seconds``
-    (training time, measurement excluded) keep the whole curve; the newest value is
+    only because the generator does. ``steps``, ``values``, ``seconds`` (training
+    wall-clock time, measurement excluded) and ``cpu_seconds`` (the process's CPU
+    time over the same spans, which other programs on the machine do not inflate)
+    keep the whole curve; the newest value is
     added to each epoch's logs, so it appears in ``History`` next to the losses.
     """
 
@@ -159,22 +161,25 @@ class FrechetDistance(keras.callbacks.Callback):
         self.steps: list[int] = []
         self.values: list[float] = []
         self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
         self._step = 0
-        self._clock = 0.0
-        self._last = None
+        self._clock = self._cpu_clock = 0.0
+        self._last = self._cpu_last = None
 
     def on_train_begin(self, logs=None):
-        self._last = time.perf_counter()
+        self._last, self._cpu_last = time.perf_counter(), time.process_time()
 
     def measure(self) -> float:
         from ganlab.metrics import frechet_distance
 
         self._clock += time.perf_counter() - self._last
+        self._cpu_clock += time.process_time() - self._cpu_last
         value = frechet_distance(self.model.sample(self.n_samples, seed=self.seed), self.reference, self.dataset)
         self.steps.append(self._step)
         self.values.append(value)
         self.seconds.append(self._clock)
-        self._last = time.perf_counter()
+        self.cpu_seconds.append(self._cpu_clock)
+        self._last, self._cpu_last = time.perf_counter(), time.process_time()
         return value
 
     def on_train_batch_end(self, batch, logs=None):

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ganlab import metrics
+from ganlab._checks import one_of, positive_int
 
 
 def _axes(ax, figsize=(5, 3.5)):
@@ -72,6 +73,7 @@ def grid_canvas(images: np.ndarray, ncols: int = 8) -> np.ndarray:
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
         raise ValueError(f"images must have shape (n, height, width, 1 or 3), got {images.shape}.")
+    positive_int("ncols", ncols, example=8)
     n, h, w, c = images.shape
     nrows = math.ceil(n / ncols)
     canvas = np.ones((nrows * (h + 1) + 1, ncols * (w + 1) + 1, c), dtype=np.float32)
@@ -162,10 +164,11 @@ def interpolation(gan, rows: int = 4, steps: int = 10, seed: int = 0, ax=None, t
 
 def distance_curves(curves: dict, ax=None, title: str | None = None, x: str = "steps"):
     """Fréchet distance curves, {label: FrechetDistance callback}, against steps or training seconds."""
+    one_of("x", x, ("steps", "seconds", "cpu_seconds"))
     ax = _axes(ax)
     for label, callback in curves.items():
         ax.plot(getattr(callback, x), callback.values, ".-", label=label)
-    ax.set_xlabel("generator steps" if x == "steps" else "training seconds")
+    ax.set_xlabel({"steps": "generator steps", "seconds": "training seconds", "cpu_seconds": "training CPU seconds"}[x])
     ax.set_ylabel("Fréchet distance")
     ax.set_yscale("log")
     ax.legend(fontsize=8)

@@ -165,17 +165,31 @@ class GAN(keras.Model):
         for i, variable in enumerate(variables):
             variable.assign(store[f"{i}"])
 
+    def _all_state(self):
+        optimizers = [getattr(self, "generator_optimizer", None), getattr(self, "discriminator_optimizer", None)]
+        variables = list(self.variables) + self._random_states()
+        for optimizer in optimizers:
+            if optimizer is not None:
+                variables += list(optimizer.variables)
+        unique = {id(v): v for v in variables}
+        return list(unique.values())
+
     def load_weights(self, filepath, *args, **kwargs):
         """``keras.Model.load_weights`` with errors that say what is wrong with the file."""
         import os
 
         if not os.path.exists(filepath):
             raise CheckpointError(f"{filepath} does not exist: check the path, or train first to create it.")
+        # Keras copies in whatever matches before it finds a mismatch: keep the state to put back on failure.
+        state = self._all_state()
+        before = [variable.numpy() for variable in state]
         try:
             return super().load_weights(filepath, *args, **kwargs)
-        except CheckpointError:
-            raise
         except (OSError, ValueError, KeyError) as error:
+            for variable, value in zip(state, before):
+                variable.assign(value)
+            if isinstance(error, CheckpointError):
+                raise
             raise CheckpointError(
                 f"{filepath} could not be restored into this GAN ({type(error).__name__}: {str(error)[:300]}). "
                 "If training was killed while writing it, the file is truncated: delete it (Keras' "
@@ -450,6 +464,11 @@ def load_generator(path) -> keras.Model:
         raise ValueError(f"path must name a .keras file (as written by model.save), got {path!r}.")
     if not os.path.exists(path):
         raise CheckpointError(f"{path} does not exist: check the path, or save the generator first.")
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{path} is not a valid .keras archive: the file is truncated or corrupt. "
+                              "Save the generator again.")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except ValueError as error:

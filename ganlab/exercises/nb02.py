@@ -78,6 +78,9 @@ def check_generator_block(fn) -> Feedback:
         return wrong("end the block with a ReLU activation.")
     if kinds.index("BatchNormalization") < kinds.index("Conv2DTranspose"):
         return wrong("normalise the convolution's output: Conv2DTranspose first, then BatchNormalization.")
+    if "ReLU" in kinds and kinds.index("ReLU") < kinds.index("BatchNormalization"):
+        return wrong("the activation comes last: Conv2DTranspose -> BatchNormalization -> ReLU, so that ReLU sees "
+                     "normalised values.")
     return correct(f"{' -> '.join(kinds)} maps (7, 7, 64) to (14, 14, 32), as in the DCGAN generator.")
 
 

@@ -83,9 +83,15 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
 
 
 def frechet_distance(images, reference, dataset: str = "mnist") -> float:
-    """The Fréchet distance between two image sets (n, 28, 28, 1) in [-1, 1]; ``reference`` may be (mu, sigma)."""
+    """The Fréchet distance between two image sets (n, 28, 28, 1) in [-1, 1]; ``reference`` may be (mu, sigma).
+
+    ``dataset`` names the classifier whose features are compared ("mnist" or "fashion_mnist").
+    """
     mu1, sigma1 = image_statistics(images, dataset)
-    mu2, sigma2 = reference if isinstance(reference, tuple) else image_statistics(reference, dataset)
+    if isinstance(reference, (tuple, list)) and len(reference) == 2 and np.ndim(reference[0]) == 1:
+        mu2, sigma2 = reference  # statistics from image_statistics
+    else:
+        mu2, sigma2 = image_statistics(reference, dataset)
     return frechet_distance_from_stats(mu1, sigma1, mu2, sigma2)
 
 
