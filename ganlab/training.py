@@ -117,9 +117,14 @@ class GAN(keras.Model):
         """Set the two optimizers (default Adam 2e-4, beta_1 0.5) and Keras' usual options.
 
         ``kwargs`` go to ``keras.Model.compile`` (``steps_per_execution``,
-        ``jit_compile``, ``run_eagerly``). Under a ``mixed_float16`` policy each
+        ``jit_compile``, ``run_eagerly``). ``jit_compile`` defaults to off on a
+        CPU-only machine, where XLA was measured slower (see ``ganlab.device``),
+        and to Keras' ``"auto"`` elsewhere. Under a ``mixed_float16`` policy each
         optimizer is wrapped in a ``LossScaleOptimizer``.
         """
+        if "jit_compile" not in kwargs:
+            accelerated = tf.config.list_physical_devices("GPU") or tf.config.list_logical_devices("TPU")
+            kwargs["jit_compile"] = "auto" if accelerated else False
         generator_optimizer = generator_optimizer or _default_optimizer()
         discriminator_optimizer = discriminator_optimizer or _default_optimizer()
         for arg, optimizer in (("generator_optimizer", generator_optimizer),

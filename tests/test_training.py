@@ -286,3 +286,15 @@ def test_short_toy_run_moves_towards_the_data(make_gan, toy_mixture):
     # D can hardly tell the data from the samples any more: D(real) is near 1/2 where the data lives
     assert metrics.distance_from_half(gan, toy_mixture) < 0.1
     assert abs(history["d_real"][-1] - 0.5) < 0.1
+
+
+def test_xla_is_off_by_default_on_a_cpu_only_machine():
+    from ganlab import models
+    from ganlab.training import GAN
+
+    gan = GAN(models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(4,), output_activation=None),
+              models.mlp_discriminator(input_shape=(2,), hidden_units=(4,), dropout=0.0))
+    gan.compile()
+    assert gan.jit_compile is False
+    gan.compile(jit_compile=True)
+    assert gan.jit_compile is True
