@@ -80,7 +80,12 @@ def main(argv=None) -> int:
     if args.headless:
         return run_headless(args.output, args.timeout)
     os.chdir(NOTEBOOKS)
-    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(NOTEBOOKS)])
+    command = [sys.executable, "-m", "jupyter", "lab", str(NOTEBOOKS)]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and Colab-like machines run as root
+        command.append("--allow-root")
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        command.append("--no-browser")  # no screen: print the address instead of failing to open a browser
+    return subprocess.call(command)
 
 
 if __name__ == "__main__":
