@@ -296,5 +296,3 @@ def test_xla_is_off_by_default_on_a_cpu_only_machine():
               models.mlp_discriminator(input_shape=(2,), hidden_units=(4,), dropout=0.0))
     gan.compile()
     assert gan.jit_compile is False
-    gan.compile(jit_compile=True)
-    assert gan.jit_compile is True
