@@ -190,3 +190,46 @@ class FrechetDistance(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["fid"] = self.values[-1] if self.steps and self.steps[-1] == self._step else self.measure()
+
+
+class CriticEstimate(keras.callbacks.Callback):
+    """Record a WGAN critic's estimate of the distance every ``every`` steps, on the same samples each time.
+
+    The estimate is mean f(real) - mean f(G(z)) over ``n_samples`` held-out real
+    samples and the generator's samples from fixed noise. The ``wasserstein``
+    metric that ``WGAN`` logs averages training batches instead, which the critic
+    has just been fitted to; this one can be set beside a :class:`FrechetDistance`
+    with the same ``every``, measurement for measurement. ``steps`` and ``values``
+    keep the curve; the newest value is logged as ``critic_estimate`` each epoch.
+    """
+
+    def __init__(self, real, every: int = 500, n_samples: int = 1000, seed: int = 123):
+        super().__init__()
+        self.every = positive_int("every", every, example=500)
+        self.n_samples = positive_int("n_samples", n_samples, minimum=2, example=1000)
+        real = np.asarray(real, np.float32)
+        if len(real) < self.n_samples:
+            raise ValueError(f"real holds {len(real)} samples, fewer than n_samples={self.n_samples}: "
+                             "pass more real samples or lower n_samples.")
+        self.real, self.seed = real[:self.n_samples], seed
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self._step = 0
+
+    def measure(self) -> float:
+        from ganlab.metrics import critic_estimate
+
+        value = critic_estimate(self.model.discriminator, self.real, self.model.sample(self.n_samples, seed=self.seed))
+        self.steps.append(self._step)
+        self.values.append(value)
+        return value
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self._step % self.every == 0:
+            self.measure()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["critic_estimate"] = (self.values[-1] if self.steps and self.steps[-1] == self._step
+                                       else self.measure())

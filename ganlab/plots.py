@@ -175,3 +175,67 @@ def distance_curves(curves: dict, ax=None, title: str | None = None, x: str = "s
     if title:
         ax.set_title(title)
     return ax
+
+
+def value_surface(critic, real: np.ndarray, fake: np.ndarray | None = None, reach: float | None = None, ax=None,
+                  title: str | None = None, resolution: int = 120):
+    """A 2-D critic's (or discriminator's logit) value f(x) over the plane, with real (and fake) samples on top.
+
+    Colours are the critic's values; the contour lines are its level sets. A good
+    critic is high on the data and falls off between the modes.
+    """
+    positive_int("resolution", resolution, minimum=2, example=120)
+    real = np.asarray(real, np.float32)
+    if real.ndim != 2 or real.shape[1] != 2:
+        raise ValueError(f"real must be 2-D samples of shape (n, 2), got {real.shape}.")
+    ax = _axes(ax, (4.5, 4.5))
+    reach = float(np.abs(real).max() * 1.25 + 0.2) if reach is None else reach
+    grid = np.linspace(-reach, reach, resolution)
+    xx, yy = np.meshgrid(grid, grid)
+    points = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)
+    values = critic.predict(points, batch_size=4096, verbose=0).reshape(xx.shape)
+    image = ax.imshow(values, extent=(-reach, reach, -reach, reach), origin="lower", cmap="viridis")
+    ax.contour(xx, yy, values, levels=12, colors="white", linewidths=0.5, alpha=0.7)
+    plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="f(x)")
+    if fake is not None:
+        fake = np.asarray(fake, np.float32)
+        ax.scatter(fake[:, 0], fake[:, 1], s=1, c="tab:orange", alpha=0.4, label="fake")
+    ax.scatter(real[:, 0], real[:, 1], s=1, c="black", label="real")
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper right", markerscale=5)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def layer_norms(norms: dict, ax=None, title: str | None = None):
+    """log10 of per-layer gradient norms ({run name: norms, input layer first}), one line per run."""
+    ax = _axes(ax)
+    for name, values in norms.items():
+        values = np.asarray(values, dtype=np.float64)
+        ax.plot(np.arange(1, len(values) + 1), np.log10(np.maximum(values, 1e-30)), "o-", label=name)
+    ax.set_xlabel("critic layer (1 = input side)")
+    ax.set_ylabel("log10 gradient norm")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def curves(x, ys: dict, ax=None, title: str | None = None, xlabel: str = "", ylabel: str = ""):
+    """Several curves over one x axis ({label: values}): a line plot with labels, for computed quantities."""
+    ax = _axes(ax)
+    x = np.asarray(x)
+    for name, values in ys.items():
+        values = np.asarray(values)
+        if values.shape != x.shape:
+            raise ValueError(f"ys[{name!r}] has shape {values.shape}, x has {x.shape}: give one value per x.")
+        ax.plot(x, values, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -30,6 +30,8 @@ def wrong(message: str) -> Feedback:
 
 def as_number(value, what: str):
     """Turn a learner's result (a tensor, an array, a float) into a NumPy float array, or return Feedback."""
+    if isinstance(value, (str, bytes)):
+        return wrong(f"{what} returned the text {value!r}; it must return a number or a tensor, not a string.")
     try:
         import keras
 
