@@ -123,9 +123,9 @@ def layer_gradient_norms(critic, real: np.ndarray, fake: np.ndarray) -> np.ndarr
     inputs = critic.inputs[0] if len(critic.inputs) == 1 else critic.inputs
     probe = keras.Model(inputs, [layer.output for layer in chosen])
     with tf.GradientTape() as tape:
-        real_out = probe(np.asarray(real, np.float32), training=False)
-        fake_out = probe(np.asarray(fake, np.float32), training=False)
+        real_out = keras.tree.flatten(probe(np.asarray(real, np.float32), training=False))
+        fake_out = keras.tree.flatten(probe(np.asarray(fake, np.float32), training=False))
         loss = losses.wasserstein_critic_loss(real_out[-1], fake_out[-1])
-    gradients = tape.gradient(loss, [list(real_out), list(fake_out)])
+    gradients = tape.gradient(loss, [real_out, fake_out])
     return np.array([float(tf.sqrt(tf.reduce_sum(tf.square(r)) + tf.reduce_sum(tf.square(f))))
                      for r, f in zip(*gradients)])
