@@ -239,3 +239,31 @@ def curves(x, ys: dict, ax=None, title: str | None = None, xlabel: str = "", yla
     if title:
         ax.set_title(title)
     return ax
+
+
+def estimate_and_distance(estimate, distance, axes=None):
+    """A critic's estimate beside the Fréchet distance over training, and one against the other.
+
+    ``estimate`` and ``distance`` are a :class:`ganlab.callbacks.CriticEstimate` and a
+    :class:`ganlab.callbacks.FrechetDistance` run with the same ``every``. Left: both
+    curves over the steps; right: each measurement as a point (estimate, distance).
+    """
+    if list(estimate.steps) != list(distance.steps):
+        raise ValueError(f"estimate and distance were measured at different steps ({estimate.steps[:5]}... and "
+                         f"{distance.steps[:5]}...): give both callbacks the same every= and train them together.")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.5), constrained_layout=True)
+    left, right = axes
+    left.plot(estimate.steps, estimate.values, color="tab:purple", label="critic's estimate")
+    left.set_xlabel("generator steps")
+    left.set_ylabel("critic's estimate of W", color="tab:purple")
+    twin = left.twinx()
+    twin.plot(distance.steps, distance.values, color="tab:green", label="Fréchet distance")
+    twin.set_ylabel("Fréchet distance", color="tab:green")
+    twin.set_yscale("log")
+    points = right.scatter(estimate.values, distance.values, c=estimate.steps, cmap="viridis", s=12)
+    plt.colorbar(points, ax=right, label="step")
+    right.set_xlabel("critic's estimate of W")
+    right.set_ylabel("Fréchet distance")
+    right.set_yscale("log")
+    return axes

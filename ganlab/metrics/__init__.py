@@ -2,15 +2,18 @@
 
 * :mod:`ganlab.metrics.toy`: toy data: D's distance from 1/2, D*, densities, 1-D Wasserstein (notebook 01);
   the JS divergence, the exact Wasserstein distance between samples, a critic's estimate and gradients (notebook 03).
+* :mod:`ganlab.metrics.modes`: mode coverage on the ring, the grid and stacked MNIST (notebook 04).
 * :mod:`ganlab.metrics.fidelity`: images (notebook 02): a Fréchet distance and an Inception-style score
   computed with a small MNIST or Fashion-MNIST classifier (:mod:`ganlab.metrics.classifier`).
 """
 from ganlab.metrics.fidelity import classifier_score, frechet_distance, frechet_distance_from_stats, image_statistics
+from ganlab.metrics.modes import Coverage, mode_coverage, stacked_mnist_coverage
 from ganlab.metrics.toy import (critic_estimate, distance_from_half, js_divergence, kde_density,
                                 layer_gradient_norms, optimal_discriminator, support_grid, wasserstein_1d,
                                 wasserstein_empirical)
 
 __all__ = [
+    "Coverage", "mode_coverage", "stacked_mnist_coverage",
     "classifier_score", "critic_estimate", "distance_from_half", "js_divergence", "layer_gradient_norms",
     "wasserstein_empirical", "frechet_distance", "frechet_distance_from_stats", "image_statistics",
     "kde_density", "optimal_discriminator", "support_grid", "wasserstein_1d",
