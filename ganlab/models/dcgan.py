@@ -78,19 +78,21 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
-                        batch_norm: bool = True, dropout: float = 0.0, name: str = "discriminator") -> keras.Model:
+                        batch_norm: bool = True, dropout: float = 0.0, minibatch_std: bool = False,
+                        name: str = "discriminator") -> keras.Model:
     """A DCGAN discriminator: (batch, *image_shape) -> (batch, 1) logits.
 
     ``downsamplings`` stride-2 convolutions doubling the channels from ``width``,
     LeakyReLU(0.2) after each, batch norm after all but the first, then a linear
-    map of the flattened features to one logit.
+    map of the flattened features to one logit. ``minibatch_std=True`` appends the
+    batch's standard deviation as a channel before that map (notebook 04).
     """
     return _convolutional_judge(image_shape, width, downsamplings, kernel_size, "batch" if batch_norm else None,
-                                dropout, name)
+                                dropout, name, minibatch_std)
 
 
 def dcgan_critic(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
-                 layer_norm: bool = True, name: str = "critic") -> keras.Model:
+                 layer_norm: bool = True, minibatch_std: bool = False, name: str = "critic") -> keras.Model:
     """A WGAN critic: the DCGAN discriminator with layer norm (or none) instead of batch norm (notebook 03).
 
     The gradient penalty is taken per sample, and batch norm makes each sample's
@@ -98,10 +100,11 @@ def dcgan_critic(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 
     with layer normalisation. Output: (batch, 1) scores, not logits.
     """
     return _convolutional_judge(image_shape, width, downsamplings, kernel_size, "layer" if layer_norm else None,
-                                0.0, name)
+                                0.0, name, minibatch_std)
 
 
-def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name):
+def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name,
+                         minibatch_std=False):
     image_shape = shape("image_shape", image_shape, ndim=(3,))
     width = positive_int("width", width, example=32)
     downsamplings = positive_int("downsamplings", downsamplings, example=2)
@@ -120,6 +123,10 @@ def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normali
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
+    if minibatch_std:
+        from ganlab.models.diversity import MinibatchStdDev
+
+        x = MinibatchStdDev()(x)
     x = layers.Flatten()(x)
     logits = layers.Dense(1, dtype="float32", kernel_initializer=_init(), name="logit")(x)
     return keras.Model(images, logits, name=name)

@@ -50,12 +50,14 @@ def mlp_generator(latent_dim: int = 64, output_shape=(28, 28, 1), hidden_units=(
 
 
 def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256), dropout: float = 0.3,
-                      name: str = "discriminator") -> keras.Model:
+                      minibatch_std: bool = False, name: str = "discriminator") -> keras.Model:
     """An MLP discriminator: (batch, *input_shape) -> (batch, 1) logits.
 
     Hidden layers are Dense -> LeakyReLU(0.2) -> Dropout. No batch norm: the
     discriminator sees real and fake batches separately, and batch statistics
     would let it tell them apart by the batch rather than by the sample.
+    ``minibatch_std=True`` appends the batch's standard deviation before the
+    output layer (:class:`ganlab.models.diversity.MinibatchStdDev`, notebook 04).
     """
     input_shape = shape("input_shape", input_shape)
     hidden_units = int_sequence("hidden_units", hidden_units)
@@ -68,5 +70,9 @@ def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256), dropout:
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
+    if minibatch_std:
+        from ganlab.models.diversity import MinibatchStdDev
+
+        x = MinibatchStdDev()(x)
     logits = layers.Dense(1, dtype="float32", name="logit")(x)
     return keras.Model(samples, logits, name=name)

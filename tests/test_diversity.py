@@ -1,0 +1,94 @@
+"""Packing (PacGAN) and the minibatch standard deviation: shapes, exact values, and training through them."""
+import keras
+import numpy as np
+import pytest
+
+import ganlab
+from ganlab import data, models
+from ganlab.models.diversity import PackSamples, RepeatLogits
+from ganlab.training import GAN, WGAN
+
+
+def test_pack_puts_consecutive_samples_side_by_side():
+    points = np.arange(12, dtype=np.float32).reshape(6, 2)  # six 2-D points
+    packed = keras.ops.convert_to_numpy(PackSamples(3)(points))
+    assert packed.tolist() == [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]
+
+
+def test_pack_concatenates_images_along_channels():
+    images = np.random.default_rng(0).normal(size=(4, 5, 5, 1)).astype(np.float32)
+    packed = keras.ops.convert_to_numpy(PackSamples(2)(images))
+    assert packed.shape == (2, 5, 5, 2)
+    assert np.array_equal(packed[1, ..., 0], images[2, ..., 0]) and np.array_equal(packed[1, ..., 1], images[3, ..., 0])
+
+
+def test_repeat_logits_gives_each_sample_its_packs_logit():
+    logits = np.array([[1.0], [2.0]], np.float32)
+    assert keras.ops.convert_to_numpy(RepeatLogits(3)(logits)).ravel().tolist() == [1, 1, 1, 2, 2, 2]
+
+
+def test_packed_discriminator_judges_whole_packs():
+    ganlab.seed(0)
+    inner = models.mlp_discriminator(input_shape=(8,), hidden_units=(16,), dropout=0)
+    judge = models.packed(inner, 4)
+    assert judge.input_shape == (None, 2) and judge.output_shape == (None, 1)
+    points = np.random.default_rng(1).normal(size=(8, 2)).astype(np.float32)
+    logits = keras.ops.convert_to_numpy(judge(points))
+    expected = keras.ops.convert_to_numpy(inner(points.reshape(2, 8)))
+    assert np.allclose(logits.ravel(), np.repeat(expected.ravel(), 4), atol=1e-6)
+
+
+def test_a_packed_gan_and_wgan_train_on_the_ring():
+    ganlab.seed(0)
+    ring = data.ring()
+    for cls, kwargs in ((GAN, {}), (WGAN, {"critic_steps": 2})):
+        generator = models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(16,), output_activation=None)
+        judge = models.packed(models.mlp_discriminator(input_shape=(4,), hidden_units=(16,), dropout=0), 2)
+        gan = cls(generator, judge, **kwargs)
+        gan.compile()
+        history = gan.fit(ring.dataset(batch_size=64, n_samples=640), epochs=1, verbose=0)
+        assert all(np.isfinite(v[-1]) for v in history.history.values())
+
+
+@pytest.mark.bad_input
+def test_packed_refuses_an_inner_model_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r"does not divide by pack=4"):
+        models.packed(models.mlp_discriminator(input_shape=(6,), hidden_units=(4,)), 4)
+    with pytest.raises(ValueError, match="pack"):
+        models.packed(models.mlp_discriminator(input_shape=(8,), hidden_units=(4,)), 0)
+    with pytest.raises(TypeError, match="inner must be a keras.Model"):
+        models.packed("discriminator", 2)
+
+
+@pytest.mark.bad_input
+def test_packed_refuses_a_batch_that_does_not_divide():
+    judge = models.packed(models.mlp_discriminator(input_shape=(8,), hidden_units=(4,), dropout=0), 4)
+    with pytest.raises(Exception, match="multiple of pack=4"):
+        judge(np.zeros((6, 2), np.float32))
+
+
+def test_minibatch_std_appends_the_average_standard_deviation():
+    x = np.array([[0.0, 0.0], [2.0, 4.0]], np.float32)  # per-feature std over the batch: 1 and 2
+    out = keras.ops.convert_to_numpy(models.MinibatchStdDev()(x))
+    assert out.shape == (2, 3)
+    assert np.allclose(out[:, 2], 1.5, atol=1e-4) and np.array_equal(out[:, :2], x)
+
+
+def test_minibatch_std_tells_a_collapsed_batch_from_a_varied_one():
+    rng = np.random.default_rng(0)
+    varied = rng.normal(size=(16, 4, 4, 3)).astype(np.float32)
+    collapsed = np.repeat(varied[:1], 16, axis=0)
+    layer = models.MinibatchStdDev()
+    assert keras.ops.convert_to_numpy(layer(collapsed))[0, 0, 0, 3] < 1e-3
+    assert keras.ops.convert_to_numpy(layer(varied))[0, 0, 0, 3] > 0.5
+
+
+@pytest.mark.parametrize("build", [
+    lambda: models.mlp_discriminator(input_shape=(2,), hidden_units=(8,), minibatch_std=True),
+    lambda: models.dcgan_discriminator(minibatch_std=True),
+    lambda: models.dcgan_critic(minibatch_std=True),
+], ids=["mlp", "dcgan", "critic"])
+def test_builders_add_the_minibatch_std_layer(build):
+    model = build()
+    assert any(isinstance(layer, models.MinibatchStdDev) for layer in model.layers)
+    assert model.output_shape == (None, 1)
