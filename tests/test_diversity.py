@@ -92,3 +92,62 @@ def test_builders_add_the_minibatch_std_layer(build):
     model = build()
     assert any(isinstance(layer, models.MinibatchStdDev) for layer in model.layers)
     assert model.output_shape == (None, 1)
+
+
+# -- unrolled discriminator steps ----------------------------------------------------------------------------
+
+def toy_pair(seed=0):
+    ganlab.seed(seed)
+    generator = models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(16,), output_activation=None,
+                                     batch_norm=False)
+    return generator, models.mlp_discriminator(input_shape=(2,), hidden_units=(16,), dropout=0)
+
+
+def weights_after_one_epoch(cls, **kwargs):
+    generator, discriminator = toy_pair()
+    gan = cls(generator, discriminator, seed=3, **kwargs)
+    gan.compile()
+    gan.fit(data.ring().dataset(batch_size=32, n_samples=128), epochs=1, verbose=0)
+    return [v.numpy() for v in generator.weights + discriminator.weights]
+
+
+def test_unrolling_zero_steps_is_a_plain_gan():
+    from ganlab.training import UnrolledGAN
+
+    plain, unrolled = weights_after_one_epoch(GAN), weights_after_one_epoch(UnrolledGAN, unroll_steps=0)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, unrolled))
+
+
+def test_unrolling_changes_the_generator_not_the_discriminator_update():
+    from ganlab.training import UnrolledGAN
+
+    generator, discriminator = toy_pair()
+    gan = UnrolledGAN(generator, discriminator, unroll_steps=3, seed=3)
+    gan.compile()
+    real = data.ring().sample(32, seed=0)
+    gan.discriminator_step(real)
+    before = [v.numpy() for v in discriminator.weights]
+    g_before = [v.numpy() for v in generator.weights]
+    loss = gan.generator_step(32)
+    assert np.isfinite(float(loss))
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, discriminator.weights))  # the look-ahead is virtual
+    assert not all(np.array_equal(a, v.numpy()) for a, v in zip(g_before, generator.weights))
+
+
+def test_the_generator_gradient_flows_through_the_unrolled_updates():
+    # With a look-ahead the generator's step differs from a plain GAN's from the same state.
+    from ganlab.training import UnrolledGAN
+
+    plain, unrolled = weights_after_one_epoch(GAN), weights_after_one_epoch(UnrolledGAN, unroll_steps=2)
+    assert not all(np.allclose(a, b) for a, b in zip(plain, unrolled))
+
+
+@pytest.mark.bad_input
+def test_unrolled_gan_refuses_bad_settings():
+    from ganlab.training import UnrolledGAN
+
+    generator, discriminator = toy_pair()
+    with pytest.raises(ValueError, match="unroll_steps must be at least 0"):
+        UnrolledGAN(generator, discriminator, unroll_steps=-1)
+    with pytest.raises(ValueError, match="unroll_learning_rate"):
+        UnrolledGAN(generator, discriminator, unroll_learning_rate=0)
