@@ -3,6 +3,7 @@
     ganlab doctor             versions, hardware, where the data was found
     ganlab course             open the notebooks in JupyterLab
     ganlab course --headless  execute every notebook, write executed copies, report how each went
+    ganlab student-copies     write the notebooks without their exercise solutions (for assignments)
 """
 from __future__ import annotations
 
@@ -74,9 +75,21 @@ def main(argv=None) -> int:
     course.add_argument("--headless", action="store_true", help="execute every notebook instead of opening JupyterLab")
     course.add_argument("--output", type=Path, default=NOTEBOOKS / "executed", help="where executed copies go")
     course.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    students = commands.add_parser("student-copies", help="write copies of the notebooks without the solutions")
+    students.add_argument("notebooks", nargs="*", type=Path, help="notebooks to copy (default: all of the course's)")
+    students.add_argument("--output", type=Path, default=ROOT / "student", help="folder for the student copies")
     args = parser.parse_args(argv)
     if args.command == "doctor":
         return doctor()
+    if args.command == "student-copies":
+        from ganlab.assignments import write_student_copies
+
+        for path in args.notebooks:
+            if not path.is_file():
+                parser.error(f"{path} is not a notebook file; pass paths such as notebooks/01_vanilla_gan.ipynb.")
+        for target, replaced in write_student_copies(args.notebooks or notebooks(), args.output):
+            print(f"{target}: {replaced} solution{'s' if replaced != 1 else ''} removed")
+        return 0
     if args.headless:
         return run_headless(args.output, args.timeout)
     os.chdir(NOTEBOOKS)

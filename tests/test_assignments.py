@@ -1,0 +1,101 @@
+"""Student copies: solutions out, placeholders the checks recognise, and each copy runs to its first exercise."""
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from ganlab import assignments, cli
+
+
+def test_a_solution_inside_a_function_becomes_not_implemented():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+    stripped = assignments.strip_solutions(source, "Exercise 4")
+    assert "return 2 * x" not in stripped
+    assert stripped.splitlines() == ["def f(x):", "    # YOUR CODE HERE",
+                                     '    raise NotImplementedError("Exercise 4: write your code here")']
+    namespace = {}
+    exec(stripped, namespace)
+    with pytest.raises(NotImplementedError, match="Exercise 4"):
+        namespace["f"](1)
+
+
+def test_a_top_level_answer_becomes_none():
+    source = "x = 3\n### BEGIN SOLUTION\nanswer = max(x, 2)\n### END SOLUTION\nprint(answer)"
+    stripped = assignments.strip_solutions(source)
+    namespace = {}
+    exec(stripped.replace("print(answer)", ""), namespace)
+    assert namespace["answer"] is None and "max(x, 2)" not in stripped
+
+
+def test_code_outside_the_markers_is_kept_exactly():
+    source = "import numpy as np\n\ndef g():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n\ny = 1"
+    stripped = assignments.strip_solutions(source)
+    assert stripped.startswith("import numpy as np\n\ndef g():\n") and stripped.endswith("\n\ny = 1")
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("source, phrase", [
+    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+    ("x = 1\n### END SOLUTION\n", "never opened"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another one"),
+])
+def test_broken_markers_are_reported(source, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        assignments.strip_solutions(source)
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    return dict((path.name, (path, n)) for path, n in assignments.write_student_copies(cli.notebooks(), out))
+
+
+def test_every_notebook_gets_a_copy_without_its_solutions_and_outputs(copies):
+    assert sorted(copies) == sorted(path.name for path in cli.notebooks())
+    for name, (path, replaced) in copies.items():
+        original = nbformat.read(cli.NOTEBOOKS / name, as_version=4)
+        student = nbformat.read(path, as_version=4)
+        solutions = [c.source for c in original.cells if assignments.BEGIN in c.source]
+        assert replaced == len(solutions) >= 3
+        assert len(student.cells) == len(original.cells)
+        assert not any(assignments.BEGIN in c.source for c in student.cells)
+        assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+        assert sum(assignments.PLACEHOLDER in c.source for c in student.cells) == len(solutions)
+
+
+def test_the_instructors_copies_are_left_as_they_are(copies):
+    for name in copies:
+        assert assignments.BEGIN in (cli.NOTEBOOKS / name).read_text()
+
+
+def first_exercise(notebook):
+    """The cells up to and including the check that follows the first exercise."""
+    first = next(i for i, c in enumerate(notebook.cells) if assignments.PLACEHOLDER in c.source)
+    check = next(i for i in range(first + 1, len(notebook.cells)) if notebook.cells[i].cell_type == "code")
+    return nbformat.v4.new_notebook(cells=notebook.cells[:check + 1], metadata=notebook.metadata)
+
+
+@pytest.mark.parametrize("name", [path.name for path in cli.notebooks()])
+def test_a_student_copy_runs_to_its_first_exercise_whose_check_then_says_not_yet(copies, name):
+    from nbclient import NotebookClient
+
+    partial = first_exercise(nbformat.read(copies[name][0], as_version=4))
+    NotebookClient(partial, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(cli.NOTEBOOKS)}}).execute()
+    outputs = partial.cells[-1].outputs
+    text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "Not yet:" in text and "not written yet" in text, text
+
+
+def test_the_command_writes_the_copies(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ganlab.cli", "student-copies", "--output", str(tmp_path),
+                             str(cli.NOTEBOOKS / "02_dcgan.ipynb")], capture_output=True, text=True, check=True)
+    assert "02_dcgan.ipynb: 3 solutions removed" in result.stdout
+    assert (tmp_path / "02_dcgan.ipynb").exists()
+
+
+@pytest.mark.bad_input
+def test_the_command_refuses_to_overwrite_the_instructors_notebooks():
+    with pytest.raises(ValueError, match="solutions would be overwritten"):
+        assignments.write_student_copies([cli.NOTEBOOKS / "02_dcgan.ipynb"], cli.NOTEBOOKS)
