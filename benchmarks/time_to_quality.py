@@ -188,9 +188,11 @@ def main():
     ax.set_yscale("log")
     ax.legend()
     fig.savefig(args.out / "curves.png", dpi=120)
+    titles = {"reference": f"reference after its last epoch (FD {reference['fid'][-1]:.1f})",
+              "ganlab": f"ganlab when it stopped (FD {ours['fid'][-1]:.1f})"}
     for name, samples in (("reference", reference_samples), ("ganlab", our_samples)):
         fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
-        plots.image_grid(samples, ncols=16, ax=ax, title=f"{name} at the target")
+        plots.image_grid(samples, ncols=16, ax=ax, title=titles[name])
         fig.savefig(args.out / f"samples_{name}.png", dpi=100)
     result = {"machine": machine, "reference_epochs": args.reference_epochs, "samples": args.samples,
               "target": target, "reference_cpu_seconds": reference_time, "ganlab_cpu_seconds": our_time,
