@@ -82,6 +82,10 @@ def main(argv=None) -> int:
     if args.command == "doctor":
         return doctor()
     if args.command == "student-copies":
+        try:
+            import nbformat  # noqa: F401  (an instructor's tool: it comes with the course extras)
+        except ImportError:
+            parser.error("student-copies needs nbformat: pip install 'ganlab[course]' (or pip install nbformat).")
         from ganlab.assignments import write_student_copies
 
         for path in args.notebooks:

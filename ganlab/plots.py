@@ -193,7 +193,7 @@ def value_surface(critic, real: np.ndarray, fake: np.ndarray | None = None, reac
     grid = np.linspace(-reach, reach, resolution)
     xx, yy = np.meshgrid(grid, grid)
     points = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)
-    values = critic.predict(points, batch_size=4096, verbose=0).reshape(xx.shape)
+    values = metrics.toy.scores(critic, points, batch_size=4096).reshape(xx.shape)
     image = ax.imshow(values, extent=(-reach, reach, -reach, reach), origin="lower", cmap="viridis")
     ax.contour(xx, yy, values, levels=12, colors="white", linewidths=0.5, alpha=0.7)
     plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="f(x)")
@@ -211,11 +211,20 @@ def value_surface(critic, real: np.ndarray, fake: np.ndarray | None = None, reac
 
 
 def layer_norms(norms: dict, ax=None, title: str | None = None):
-    """log10 of per-layer gradient norms ({run name: norms, input layer first}), one line per run."""
+    """log10 of per-layer gradient norms ({run name: norms, input layer first}), one line per run.
+
+    A norm that is exactly 0 (underflow) has no logarithm: it is left out, and the
+    legend says at which layers.
+    """
     ax = _axes(ax)
     for name, values in norms.items():
         values = np.asarray(values, dtype=np.float64)
-        ax.plot(np.arange(1, len(values) + 1), np.log10(np.maximum(values, 1e-30)), "o-", label=name)
+        zero = np.flatnonzero(values == 0) + 1
+        with np.errstate(divide="ignore"):
+            logs = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
+        label = name if not zero.size else f"{name} (exactly 0 at layer{'s' if zero.size > 1 else ''} " \
+                                           f"{', '.join(map(str, zero))})"
+        ax.plot(np.arange(1, len(values) + 1), logs, "o-", label=label)
     ax.set_xlabel("critic layer (1 = input side)")
     ax.set_ylabel("log10 gradient norm")
     ax.legend(fontsize=8)

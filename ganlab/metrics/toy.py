@@ -98,9 +98,21 @@ def wasserstein_empirical(a: np.ndarray, b: np.ndarray) -> float:
 
 def critic_estimate(critic, real: np.ndarray, fake: np.ndarray) -> float:
     """A critic's estimate of W1: mean f(real) - mean f(fake), on the given samples."""
-    real_scores = critic.predict(np.asarray(real, np.float32), batch_size=1024, verbose=0)
-    fake_scores = critic.predict(np.asarray(fake, np.float32), batch_size=1024, verbose=0)
-    return float(np.mean(real_scores) - np.mean(fake_scores))
+    return float(np.mean(scores(critic, real)) - np.mean(scores(critic, fake)))
+
+
+def scores(model, x, batch_size: int = 1024) -> np.ndarray:
+    """``model(x)`` in inference mode, in batches, as a NumPy array (n,).
+
+    A direct call rather than ``model.predict``: predict builds a new traced function
+    for every model, and a notebook that trains several critics in a loop would
+    print TensorFlow's retracing warnings.
+    """
+    import keras
+
+    x = np.asarray(x, np.float32)
+    parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts).reshape(len(x))
 
 
 def layer_gradient_norms(critic, real: np.ndarray, fake: np.ndarray) -> np.ndarray:
