@@ -118,8 +118,10 @@ def summarise(rows):
             cells = []
             for key, scale in (("modes", 1), ("high_quality", 100), ("kl", 1)):
                 values = np.array([r[key] for r in runs], dtype=float) * scale
-                error = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
-                cells.append(f"{values.mean():6.2f} ± {error:5.2f}")
+                if len(values) > 1:  # a standard error needs two seeds at least
+                    cells.append(f"{values.mean():6.2f} ± {values.std(ddof=1) / np.sqrt(len(values)):5.2f}")
+                else:
+                    cells.append(f"{values.mean():6.2f}        ")
             seconds = np.mean([r["seconds"] for r in runs])
             lines.append(f"  ganlab {method:14s} {cells[0]:>16s} {cells[1]:>18s} {cells[2]:>16s} "
                          f"{seconds:8.0f}  ({len(runs)} seeds)")
