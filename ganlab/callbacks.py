@@ -137,7 +137,44 @@ def save_gif(frames, path, seconds_per_frame: float = 0.4) -> Path:
     return path
 
 
-class FrechetDistance(keras.callbacks.Callback):
+class Measurement(keras.callbacks.Callback):
+    """Measure something about the model every ``every`` training steps and keep the curve.
+
+    Subclasses write ``compute()``. ``steps`` and ``values`` keep every
+    measurement; at each epoch's end the newest value is added to the logs under
+    ``log_key`` (measured afresh unless the last step was just measured), so it
+    appears in ``History`` next to the losses.
+    """
+
+    log_key = "measurement"
+
+    def __init__(self, every: int):
+        super().__init__()
+        self.every = positive_int("every", every, example=500)
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self._step = 0
+
+    def compute(self) -> float:
+        raise NotImplementedError
+
+    def measure(self) -> float:
+        value = self.compute()
+        self.steps.append(self._step)
+        self.values.append(value)
+        return value
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self._step % self.every == 0:
+            self.measure()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs[self.log_key] = self.values[-1] if self.steps and self.steps[-1] == self._step else self.measure()
+
+
+class FrechetDistance(Measurement):
     """Compute the Fréchet distance of generated to real images every ``every`` steps, and log it as ``fid``.
 
     The reference statistics are computed once, from ``reference`` images (or
@@ -150,49 +187,40 @@ class FrechetDistance(keras.callbacks.Callback):
     added to each epoch's logs, so it appears in ``History`` next to the losses.
     """
 
+    log_key = "fid"
+
     def __init__(self, reference, every: int = 500, n_samples: int = 2000, dataset: str = "mnist", seed: int = 123):
-        super().__init__()
+        super().__init__(every)
         from ganlab.metrics import image_statistics
 
-        self.every = positive_int("every", every, example=500)
         self.n_samples = positive_int("n_samples", n_samples, minimum=2, example=2000)
         self.dataset, self.seed = dataset, seed
         self.reference = reference if isinstance(reference, tuple) else image_statistics(reference, dataset)
-        self.steps: list[int] = []
-        self.values: list[float] = []
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
-        self._step = 0
         self._clock = self._cpu_clock = 0.0
         self._last = self._cpu_last = None
 
     def on_train_begin(self, logs=None):
         self._last, self._cpu_last = time.perf_counter(), time.process_time()
 
-    def measure(self) -> float:
+    def compute(self) -> float:
         from ganlab.metrics import frechet_distance
 
+        return frechet_distance(self.model.sample(self.n_samples, seed=self.seed), self.reference, self.dataset)
+
+    def measure(self) -> float:
+        """One measurement, its time kept out of the training clocks."""
         self._clock += time.perf_counter() - self._last
         self._cpu_clock += time.process_time() - self._cpu_last
-        value = frechet_distance(self.model.sample(self.n_samples, seed=self.seed), self.reference, self.dataset)
-        self.steps.append(self._step)
-        self.values.append(value)
+        value = super().measure()
         self.seconds.append(self._clock)
         self.cpu_seconds.append(self._cpu_clock)
         self._last, self._cpu_last = time.perf_counter(), time.process_time()
         return value
 
-    def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if self._step % self.every == 0:
-            self.measure()
 
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["fid"] = self.values[-1] if self.steps and self.steps[-1] == self._step else self.measure()
-
-
-class CriticEstimate(keras.callbacks.Callback):
+class CriticEstimate(Measurement):
     """Record a WGAN critic's estimate of the distance every ``every`` steps, on the same samples each time.
 
     The estimate is mean f(real) - mean f(G(z)) over ``n_samples`` held-out real
@@ -203,33 +231,18 @@ class CriticEstimate(keras.callbacks.Callback):
     keep the curve; the newest value is logged as ``critic_estimate`` each epoch.
     """
 
+    log_key = "critic_estimate"
+
     def __init__(self, real, every: int = 500, n_samples: int = 1000, seed: int = 123):
-        super().__init__()
-        self.every = positive_int("every", every, example=500)
+        super().__init__(every)
         self.n_samples = positive_int("n_samples", n_samples, minimum=2, example=1000)
         real = np.asarray(real, np.float32)
         if len(real) < self.n_samples:
             raise ValueError(f"real holds {len(real)} samples, fewer than n_samples={self.n_samples}: "
                              "pass more real samples or lower n_samples.")
         self.real, self.seed = real[:self.n_samples], seed
-        self.steps: list[int] = []
-        self.values: list[float] = []
-        self._step = 0
 
-    def measure(self) -> float:
+    def compute(self) -> float:
         from ganlab.metrics import critic_estimate
 
-        value = critic_estimate(self.model.discriminator, self.real, self.model.sample(self.n_samples, seed=self.seed))
-        self.steps.append(self._step)
-        self.values.append(value)
-        return value
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if self._step % self.every == 0:
-            self.measure()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["critic_estimate"] = (self.values[-1] if self.steps and self.steps[-1] == self._step
-                                       else self.measure())
+        return critic_estimate(self.model.discriminator, self.real, self.model.sample(self.n_samples, seed=self.seed))

@@ -44,6 +44,34 @@ def density_1d(gan, mixture, n_samples: int = 5000, ax=None, title: str | None =
     return ax
 
 
+def plane(reach: float, resolution: int = 120):
+    """A square grid over [-reach, reach]^2: the mesh (xx, yy) and its points (resolution^2, 2) as float32."""
+    grid = np.linspace(-reach, reach, resolution, dtype=np.float32)
+    xx, yy = np.meshgrid(grid, grid)
+    return xx, yy, np.stack([xx.ravel(), yy.ravel()], 1)
+
+
+def discriminator_heatmap(ax, gan, reach: float, resolution: int = 120, colorbar: bool = True):
+    """D(x) over [-reach, reach]^2 as a heat map (red: D says real, blue: fake), drawn behind what follows."""
+    xx, _, points = plane(reach, resolution)
+    d = gan.discriminate(points).reshape(xx.shape)
+    image = ax.imshow(d, extent=(-reach, reach, -reach, reach), origin="lower", cmap="RdBu_r", vmin=0, vmax=1,
+                      alpha=0.6)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
+    return image
+
+
+def _finish_plane(ax, reach: float, title: str | None, markerscale: float = 4):
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper right", markerscale=markerscale)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def samples_2d(gan, mixture, n_samples: int = 2000, ax=None, title: str | None = None, heatmap: bool = True):
     """Real and generated 2-D samples, with D(x) as a heat map behind them."""
     ax = _axes(ax, (4.5, 4.5))
@@ -51,21 +79,10 @@ def samples_2d(gan, mixture, n_samples: int = 2000, ax=None, title: str | None =
     fake = gan.sample(n_samples, seed=1)
     reach = np.abs(mixture.centers).max() + 6 * mixture.std + 0.5
     if heatmap:
-        grid = np.linspace(-reach, reach, 120)
-        xx, yy = np.meshgrid(grid, grid)
-        d = gan.discriminate(np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)).reshape(xx.shape)
-        image = ax.imshow(d, extent=(-reach, reach, -reach, reach), origin="lower", cmap="RdBu_r", vmin=0, vmax=1,
-                          alpha=0.6)
-        plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
+        discriminator_heatmap(ax, gan, reach)
     ax.scatter(real[:, 0], real[:, 1], s=2, c="black", label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=2, c="tab:orange", alpha=0.6, label="generated")
-    ax.set_xlim(-reach, reach)
-    ax.set_ylim(-reach, reach)
-    ax.set_aspect("equal")
-    ax.legend(fontsize=7, loc="upper right", markerscale=4)
-    if title:
-        ax.set_title(title)
-    return ax
+    return _finish_plane(ax, reach, title)
 
 
 def grid_canvas(images: np.ndarray, ncols: int = 8) -> np.ndarray:
@@ -190,9 +207,7 @@ def value_surface(critic, real: np.ndarray, fake: np.ndarray | None = None, reac
         raise ValueError(f"real must be 2-D samples of shape (n, 2), got {real.shape}.")
     ax = _axes(ax, (4.5, 4.5))
     reach = float(np.abs(real).max() * 1.25 + 0.2) if reach is None else reach
-    grid = np.linspace(-reach, reach, resolution)
-    xx, yy = np.meshgrid(grid, grid)
-    points = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float32)
+    xx, yy, points = plane(reach, resolution)
     values = metrics.toy.scores(critic, points, batch_size=4096).reshape(xx.shape)
     image = ax.imshow(values, extent=(-reach, reach, -reach, reach), origin="lower", cmap="viridis")
     ax.contour(xx, yy, values, levels=12, colors="white", linewidths=0.5, alpha=0.7)
@@ -201,13 +216,7 @@ def value_surface(critic, real: np.ndarray, fake: np.ndarray | None = None, reac
         fake = np.asarray(fake, np.float32)
         ax.scatter(fake[:, 0], fake[:, 1], s=1, c="tab:orange", alpha=0.4, label="fake")
     ax.scatter(real[:, 0], real[:, 1], s=1, c="black", label="real")
-    ax.set_xlim(-reach, reach)
-    ax.set_ylim(-reach, reach)
-    ax.set_aspect("equal")
-    ax.legend(fontsize=7, loc="upper right", markerscale=5)
-    if title:
-        ax.set_title(title)
-    return ax
+    return _finish_plane(ax, reach, title, markerscale=5)
 
 
 def layer_norms(norms: dict, ax=None, title: str | None = None):

@@ -405,13 +405,16 @@ class WGAN(GAN):
     def critic(self) -> keras.Model:
         return self.discriminator
 
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
-        def default():
-            if self.constraint == "clipping":
-                return keras.optimizers.RMSprop(learning_rate=5e-5)
-            return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
+    @staticmethod
+    def default_optimizer(constraint: str) -> keras.optimizers.Optimizer:
+        """The paper's optimizer: RMSprop 5e-5 for clipping, Adam 1e-4 with beta (0, 0.9) for the penalty."""
+        if constraint == "clipping":
+            return keras.optimizers.RMSprop(learning_rate=5e-5)
+        return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
 
-        super().compile(generator_optimizer or default(), discriminator_optimizer or default(), **kwargs)
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        super().compile(generator_optimizer or self.default_optimizer(self.constraint),
+                        discriminator_optimizer or self.default_optimizer(self.constraint), **kwargs)
 
     @property
     def metrics(self):
@@ -495,7 +498,7 @@ class UnrolledGAN(GAN):
                     inner.watch(weights)
                     real_logits, _ = judge.stateless_call(weights, frozen, self._real, training=True)
                     fake_logits, _ = judge.stateless_call(weights, frozen, fake, training=True)
-                    loss = losses.discriminator_loss(real_logits, fake_logits)
+                    loss = self.discriminator_loss(real_logits, fake_logits)
                 gradients = inner.gradient(loss, weights)
                 weights = [w - self.unroll_learning_rate * g for w, g in zip(weights, gradients)]
             fake = self.generator(self.noise(n, draw), training=True)
@@ -534,9 +537,7 @@ def train_critic(critic: keras.Model, real, fake, constraint: str = "gradient_pe
                              f"critic's input, got {samples.shape}.")
         if not np.isfinite(samples).all():
             raise ValueError(f"{name} holds NaN or infinite values: check how the samples were made.")
-    if optimizer is None:
-        optimizer = (keras.optimizers.RMSprop(5e-5) if constraint == "clipping"
-                     else keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    optimizer = optimizer or WGAN.default_optimizer(constraint)
 
     @tf.function
     def step(real_batch, fake_batch, key):

@@ -83,11 +83,9 @@ class TrainingDashboard(keras.callbacks.Callback):
         left.set_title(f"step {self._step}")
         samples = self.model.sample(self.n_samples, seed=0)
         if samples.ndim == 4:
-            from ganlab.plots import grid_canvas
+            from ganlab.plots import image_grid
 
-            canvas = grid_canvas(samples, ncols=int(np.ceil(np.sqrt(self.n_samples))))
-            right.imshow(canvas[..., 0] if canvas.shape[-1] == 1 else canvas, cmap="gray")
-            right.axis("off")
+            image_grid(samples, ncols=int(np.ceil(np.sqrt(self.n_samples))), ax=right)
         elif samples.shape[1:] == (2,):
             if self.real is not None:
                 right.scatter(self.real[:, 0], self.real[:, 1], s=2, c="black", label="real")
@@ -195,7 +193,7 @@ class Playground:
         self.history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
         self._running = threading.Event()
         self._thread = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reset() rebuilds the GAN while holding it
         for control in (self.target, self.loss, self.d_rate, self.g_rate):
             control.observe(lambda change: self.reset(), names="value")
         self.k.observe(lambda change: self._rebuild_gan(), names="value")
@@ -239,26 +237,20 @@ class Playground:
             self.generator = models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(64, 64),
                                                   output_activation=None, batch_norm=False)
             self.discriminator = models.mlp_discriminator(input_shape=(2,), hidden_units=(64, 64), dropout=0)
-            self._rebuild_gan(lock=False)
+            self._rebuild_gan()
             self.step = self.d_steps = 0
             self.history = {"d_loss": [], "g_loss": []}
             self._rng = np.random.default_rng(self.seed)
         self.redraw()
 
-    def _rebuild_gan(self, lock: bool = True):
+    def _rebuild_gan(self):
         from ganlab.training import GAN
 
-        def build():
+        with self._lock:
             self.gan = GAN(self.generator, self.discriminator, discriminator_steps=self.k.value,
                            generator_loss=self.loss.value, seed=self.seed)
             self.gan.compile(keras.optimizers.Adam(self.g_rate.value, beta_1=0.5),
                              keras.optimizers.Adam(self.d_rate.value, beta_1=0.5))
-
-        if lock:
-            with self._lock:
-                build()
-        else:
-            build()
 
     def advance(self, d_steps: int = 1, g_steps: int = 1, redraw: bool = True):
         """Take ``d_steps`` discriminator updates, then ``g_steps`` generator updates."""
@@ -309,16 +301,15 @@ class Playground:
         return -tape.gradient(loss, x).numpy()
 
     def redraw(self):
-        with self._lock:
-            fake = self.gan.sample(300, seed=1)
-            reach = float(np.abs(self.real).max() * 1.3 + 0.3)
-            grid = np.linspace(-reach, reach, 80, dtype=np.float32)
-            xx, yy = np.meshgrid(grid, grid)
-            d = self.gan.discriminate(np.stack([xx.ravel(), yy.ravel()], 1)).reshape(xx.shape)
-            arrows = self.gradients(fake)
+        from ganlab.plots import discriminator_heatmap
+
         figure = Figure(figsize=(5, 5), layout="constrained")
         ax = figure.subplots()
-        ax.imshow(d, extent=(-reach, reach, -reach, reach), origin="lower", cmap="RdBu_r", vmin=0, vmax=1, alpha=0.6)
+        reach = float(np.abs(self.real).max() * 1.3 + 0.3)
+        with self._lock:
+            fake = self.gan.sample(300, seed=1)
+            discriminator_heatmap(ax, self.gan, reach, resolution=80, colorbar=False)
+            arrows = self.gradients(fake)
         ax.scatter(self.real[:1000, 0], self.real[:1000, 1], s=2, c="black", label="real")
         ax.scatter(fake[:, 0], fake[:, 1], s=6, c="tab:orange", label="generated")
         scale = np.abs(arrows).max() or 1.0

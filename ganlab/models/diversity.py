@@ -18,13 +18,20 @@ from keras import layers, ops
 from ganlab._checks import positive_int
 
 
-@keras.saving.register_keras_serializable(package="ganlab")
-class PackSamples(layers.Layer):
-    """(batch, *shape[:-1], c) -> (batch / pack, *shape[:-1], pack * c): each run of ``pack`` samples, side by side."""
+class _Packing(layers.Layer):
+    """A layer with a ``pack`` size, saved in its config."""
 
     def __init__(self, pack: int, **kwargs):
         super().__init__(**kwargs)
         self.pack = positive_int("pack", pack, example=4)
+
+    def get_config(self):
+        return {**super().get_config(), "pack": self.pack}
+
+
+@keras.saving.register_keras_serializable(package="ganlab")
+class PackSamples(_Packing):
+    """(batch, *shape[:-1], c) -> (batch / pack, *shape[:-1], pack * c): each run of ``pack`` samples, side by side."""
 
     def call(self, x):
         import tensorflow as tf
@@ -42,26 +49,16 @@ class PackSamples(layers.Layer):
         batch = None if input_shape[0] is None else input_shape[0] // self.pack
         return (batch,) + tuple(input_shape[1:-1]) + (self.pack * input_shape[-1],)
 
-    def get_config(self):
-        return {**super().get_config(), "pack": self.pack}
-
 
 @keras.saving.register_keras_serializable(package="ganlab")
-class RepeatLogits(layers.Layer):
+class RepeatLogits(_Packing):
     """(batch / pack, 1) -> (batch, 1): each pack's logit given to every sample in it, so losses average as before."""
-
-    def __init__(self, pack: int, **kwargs):
-        super().__init__(**kwargs)
-        self.pack = positive_int("pack", pack, example=4)
 
     def call(self, logits):
         return ops.repeat(logits, self.pack, axis=0)
 
     def compute_output_shape(self, input_shape):
         return (None if input_shape[0] is None else input_shape[0] * self.pack,) + tuple(input_shape[1:])
-
-    def get_config(self):
-        return {**super().get_config(), "pack": self.pack}
 
 
 def packed(inner: keras.Model, pack: int, name: str = "packed_discriminator") -> keras.Model:
