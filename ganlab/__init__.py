@@ -37,7 +37,7 @@ def _import_tensorflow_quietly() -> None:
 
 _import_tensorflow_quietly()
 
-from ganlab import device  # noqa: E402
+from ganlab import colab, device  # noqa: E402
 from ganlab.config import pick, quick_mode, seed  # noqa: E402
 
 __version__ = "0.1.0"

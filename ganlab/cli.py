@@ -78,6 +78,9 @@ def main(argv=None) -> int:
     students = commands.add_parser("student-copies", help="write copies of the notebooks without the solutions")
     students.add_argument("notebooks", nargs="*", type=Path, help="notebooks to copy (default: all of the course's)")
     students.add_argument("--output", type=Path, default=ROOT / "student", help="folder for the student copies")
+    colab = commands.add_parser("colab", help="rewrite the notebooks' Open-in-Colab badges and install cells "
+                                "from [project.urls] Repository in pyproject.toml")
+    colab.add_argument("notebooks", nargs="*", type=Path, help="notebooks to update (default: all of the course's)")
     args = parser.parse_args(argv)
     if args.command == "doctor":
         return doctor()
@@ -93,6 +96,13 @@ def main(argv=None) -> int:
                 parser.error(f"{path} is not a notebook file; pass paths such as notebooks/01_vanilla_gan.ipynb.")
         for target, replaced in write_student_copies(args.notebooks or notebooks(), args.output):
             print(f"{target}: {replaced} solution{'s' if replaced != 1 else ''} removed")
+        return 0
+    if args.command == "colab":
+        from ganlab.colab import repository_url, update_notebook
+
+        for path in args.notebooks or notebooks():
+            changed = update_notebook(path, root=ROOT)
+            print(f"{path}: {'updated' if changed else 'already up to date'} ({repository_url()})")
         return 0
     if args.headless:
         return run_headless(args.output, args.timeout)
