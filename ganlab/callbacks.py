@@ -246,3 +246,33 @@ class CriticEstimate(Measurement):
         from ganlab.metrics import critic_estimate
 
         return critic_estimate(self.model.discriminator, self.real, self.model.sample(self.n_samples, seed=self.seed))
+
+
+class ModeCoverage(Measurement):
+    """Count the modes a generator covers on a toy mixture every ``every`` steps (notebook 04).
+
+    Each measurement draws ``n_samples`` (2,500, as VEEGAN and PacGAN) from fixed
+    noise and scores them with :func:`ganlab.metrics.mode_coverage`. ``values``
+    holds the modes captured, ``coverages`` every full :class:`~ganlab.metrics.Coverage`
+    (its ``histogram`` shows which modes the generator visits), and the newest
+    count is logged as ``modes`` each epoch. ``plots.mode_timeline`` draws them.
+    """
+
+    log_key = "modes"
+
+    def __init__(self, mixture, every: int = 500, n_samples: int = 2500, seed: int = 321):
+        super().__init__(every)
+        if not hasattr(mixture, "centers") or not hasattr(mixture, "std"):
+            raise TypeError(f"mixture must be a toy mixture from ganlab.data (ring(), grid()), "
+                            f"got {type(mixture).__name__}.")
+        self.mixture = mixture
+        self.n_samples = positive_int("n_samples", n_samples, example=2500)
+        self.seed = seed
+        self.coverages = []
+
+    def compute(self) -> float:
+        from ganlab.metrics import mode_coverage
+
+        coverage = mode_coverage(self.model.sample(self.n_samples, seed=self.seed), self.mixture)
+        self.coverages.append(coverage)
+        return float(coverage.modes)

@@ -285,3 +285,29 @@ def estimate_and_distance(estimate, distance, axes=None):
     right.set_ylabel("Fréchet distance")
     right.set_yscale("log")
     return axes
+
+
+def mode_timeline(coverage, ax=None, title: str | None = None):
+    """Which modes a generator visits over training: one column per measurement, one row per mode.
+
+    ``coverage`` is a :class:`ganlab.callbacks.ModeCoverage` after ``fit``. Each
+    column is the share of the high-quality samples that fell in each mode at that
+    step (dark: none). A healthy generator shows an even band; a collapsing one
+    shows a few bright rows, and a generator that hops from mode to mode shows
+    bright cells that move.
+    """
+    if not getattr(coverage, "coverages", None):
+        raise ValueError("coverage holds no measurements yet: pass a ModeCoverage callback to fit() first, with "
+                         "every= smaller than the number of steps trained.")
+    ax = _axes(ax, figsize=(8, 3.5))
+    counts = np.stack([c.histogram for c in coverage.coverages], axis=1).astype(float)
+    shares = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
+    steps = np.asarray(coverage.steps)
+    width = steps[0] if len(steps) == 1 else np.diff(steps).mean()
+    image = ax.imshow(shares, aspect="auto", origin="lower", cmap="magma", interpolation="nearest",
+                      extent=(steps[0] - width / 2, steps[-1] + width / 2, -0.5, counts.shape[0] - 0.5))
+    ax.figure.colorbar(image, ax=ax, label="share of high-quality samples")
+    ax.set_xlabel("generator step")
+    ax.set_ylabel("mode")
+    ax.set_title(title or f"modes visited over training ({coverage.mixture.name})")
+    return ax

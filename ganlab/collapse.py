@@ -1,0 +1,159 @@
+"""Mode-collapse experiments on toy mixtures: one recipe, several remedies, counted the same way (notebook 04).
+
+Every method trains the same generator against the same discriminator, with the
+same optimiser, batch and number of generator steps; only the remedy differs:
+
+* ``gan``: the plain non-saturating GAN;
+* ``pacgan2``, ``pacgan4``: the discriminator judges 2 or 4 samples at once (:func:`ganlab.models.packed`);
+* ``minibatch_std``: the discriminator sees the batch's standard deviation (:class:`ganlab.models.MinibatchStdDev`);
+* ``unrolled5``: the generator looks 5 discriminator steps ahead (:class:`ganlab.training.UnrolledGAN`);
+* ``wgan_gp``: a Wasserstein critic with the gradient penalty, 5 critic steps per generator step.
+
+``benchmarks/mode_coverage.py`` runs them over seeds; notebook 04 runs them once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import keras
+import numpy as np
+
+from ganlab._checks import one_of, positive_float, positive_int
+
+METHODS = ("gan", "pacgan2", "pacgan4", "minibatch_std", "unrolled5", "wgan_gp")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """The settings every method shares. The defaults reach the README's numbers in 1-3 minutes on 2 CPU cores."""
+
+    steps: int = 6000  # generator updates
+    batch_size: int = 256  # samples per discriminator (or critic) update
+    generator_units: tuple = (128, 128, 128)
+    discriminator_units: tuple = (128, 128, 128)
+    latent_dim: int = 2
+    learning_rate: float = 1e-3  # decayed along a cosine to 1% of itself by the last step
+    beta_1: float = 0.5
+
+
+@dataclasses.dataclass
+class Result:
+    """One trained method: the GAN, its :class:`ganlab.metrics.Coverage` on 2,500 samples, and its cost."""
+
+    method: str
+    dataset: str
+    seed: int
+    gan: keras.Model
+    coverage: object
+    seconds: float
+    cpu_seconds: float
+
+    def row(self) -> dict:
+        """The numbers, without the model (for JSON and tables)."""
+        c = self.coverage
+        return {"method": self.method, "dataset": self.dataset, "seed": self.seed, "modes": c.modes,
+                "n_modes": c.n_modes, "high_quality": c.high_quality, "kl": c.kl, "seconds": self.seconds,
+                "cpu_seconds": self.cpu_seconds, "histogram": c.histogram.tolist()}
+
+
+def build(method: str, recipe: Recipe = Recipe()):
+    """The compiled GAN for ``method`` and its number of discriminator updates per generator update."""
+    from ganlab import models
+    from ganlab.training import GAN, WGAN, UnrolledGAN
+
+    one_of("method", method, METHODS)
+
+    def generator():
+        return models.mlp_generator(latent_dim=recipe.latent_dim, output_shape=(2,),
+                                    hidden_units=recipe.generator_units, output_activation=None, batch_norm=False)
+
+    def discriminator(inputs=2, **kwargs):
+        return models.mlp_discriminator(input_shape=(inputs,), hidden_units=recipe.discriminator_units, dropout=0,
+                                        **kwargs)
+
+    k = 5 if method == "wgan_gp" else 1
+
+    def adam(beta_2=0.999):
+        schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, recipe.steps, alpha=0.01)
+        return keras.optimizers.Adam(schedule, beta_1=recipe.beta_1, beta_2=beta_2)
+
+    if method == "gan":
+        gan = GAN(generator(), discriminator())
+    elif method.startswith("pacgan"):
+        pack = int(method[len("pacgan"):])
+        gan = GAN(generator(), models.packed(discriminator(2 * pack), pack))
+    elif method == "minibatch_std":
+        gan = GAN(generator(), discriminator(minibatch_std=True))
+    elif method == "unrolled5":
+        gan = UnrolledGAN(generator(), discriminator(), unroll_steps=5)
+    else:
+        gan = WGAN(generator(), discriminator(), constraint="gradient_penalty", critic_steps=k)
+    if method == "wgan_gp":
+        # the WGAN-GP paper's betas (0, 0.9); the critic's schedule spans its k updates per generator step
+        critic = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(recipe.learning_rate, recipe.steps * k,
+                                                                              alpha=0.01), beta_1=0.0, beta_2=0.9)
+        generator_optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
+            recipe.learning_rate, recipe.steps, alpha=0.01), beta_1=0.0, beta_2=0.9)
+        gan.compile(generator_optimizer, critic)
+    else:
+        gan.compile(adam(), adam())
+    return gan, k
+
+
+def train(method: str, mixture, seed: int = 0, recipe: Recipe = Recipe(), callbacks=(), samples: int = 2500,
+          dataset: str | None = None) -> Result:
+    """Train ``method`` on the toy ``mixture`` with ``recipe`` and count its modes on ``samples`` samples."""
+    import ganlab
+    from ganlab.metrics import mode_coverage
+
+    steps = positive_int("recipe.steps", recipe.steps, example=6000)
+    ganlab.seed(seed)
+    gan, k = build(method, recipe)
+    per_epoch = min(steps, 500)
+    pipeline = mixture.dataset(batch_size=recipe.batch_size * k, n_samples=recipe.batch_size * k * per_epoch,
+                               seed=seed)
+    start, cpu = time.perf_counter(), time.process_time()
+    gan.fit(pipeline, epochs=max(1, round(steps / per_epoch)), verbose=0, callbacks=list(callbacks))
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    coverage = mode_coverage(gan.sample(samples, seed=10_000 + seed), mixture)
+    return Result(method, dataset or mixture.name, seed, gan, coverage, seconds, cpu_seconds)
+
+
+def table(rows) -> str:
+    """Mean ± standard error over seeds of modes, high-quality % and reverse KL, per dataset and method."""
+    groups: dict = {}
+    for row in rows:
+        row = row.row() if isinstance(row, Result) else row
+        groups.setdefault((row["dataset"], row["method"]), []).append(row)
+    lines = [f"{'dataset':24s} {'method':14s} {'modes':>15s} {'high quality %':>17s} {'reverse KL':>15s} "
+             f"{'s/run':>6s} seeds"]
+    for (dataset, method), runs in groups.items():
+        cells = []
+        for key, scale, fmt in (("modes", 1, ".1f"), ("high_quality", 100, ".1f"), ("kl", 1, ".3f")):
+            values = np.array([r[key] for r in runs], dtype=float) * scale
+            error = f" ± {values.std(ddof=1) / np.sqrt(len(values)):{fmt}}" if len(values) > 1 else ""
+            cells.append(f"{values.mean():{fmt}}{error}")
+        n_modes = runs[0].get("n_modes", "")
+        lines.append(f"{dataset:24s} {method:14s} {cells[0] + f' /{n_modes}':>15s} {cells[1]:>17s} {cells[2]:>15s} "
+                     f"{np.mean([r['seconds'] for r in runs]):6.0f} {len(runs)}")
+    return "\n".join(lines)
+
+
+def follow_discriminator(discriminator, points, steps: int = 200, learning_rate: float = 0.05):
+    """Move ``points`` uphill on log D(x) by gradient ascent, as a generator of unlimited capacity would.
+
+    This is the generator's best response to a *fixed* discriminator: it minimises
+    the non-saturating loss -log D(x) for every sample separately. Returns the
+    points after ``steps`` steps; they gather at the few places D likes most.
+    """
+    import tensorflow as tf
+
+    steps = positive_int("steps", steps, example=200)
+    learning_rate = positive_float("learning_rate", learning_rate)
+    x = tf.Variable(np.asarray(points, np.float32))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_sum(tf.math.log_sigmoid(discriminator(x, training=False)))
+        x.assign_sub(learning_rate * tape.gradient(loss, x))
+    return x.numpy()

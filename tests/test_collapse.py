@@ -1,0 +1,82 @@
+"""ganlab.collapse: every remedy trains under one recipe; tables, the best response, the mode timeline."""
+import keras
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ganlab import callbacks, collapse, data, plots  # noqa: E402
+from ganlab.training import WGAN, UnrolledGAN  # noqa: E402
+
+TINY = collapse.Recipe(steps=4, batch_size=32, generator_units=(16,), discriminator_units=(16,))
+
+
+@pytest.mark.parametrize("method", collapse.METHODS)
+def test_each_method_trains_and_is_counted(method):
+    result = collapse.train(method, data.ring(), seed=0, recipe=TINY, samples=200)
+    row = result.row()
+    assert row["method"] == method and row["n_modes"] == 8 and 0 <= row["modes"] <= 8
+    assert sum(row["histogram"]) == round(row["high_quality"] * 200)
+    expected = {"unrolled5": UnrolledGAN, "wgan_gp": WGAN}.get(method)
+    if expected:
+        assert isinstance(result.gan, expected)
+
+
+def test_build_names_the_methods_when_one_is_unknown():
+    with pytest.raises(ValueError, match="pacgan4"):
+        collapse.build("pacgan3x")
+
+
+def test_packing_and_minibatch_std_change_only_the_discriminator():
+    plain, _ = collapse.build("gan", TINY)
+    packed, _ = collapse.build("pacgan4", TINY)
+    std, _ = collapse.build("minibatch_std", TINY)
+    assert plain.generator.count_params() == packed.generator.count_params() == std.generator.count_params()
+    assert packed.discriminator.count_params() == plain.discriminator.count_params() + 16 * 2 * 3
+    assert std.discriminator.count_params() == plain.discriminator.count_params() + 1
+
+
+def test_table_gives_mean_and_standard_error_over_seeds():
+    rows = [{"dataset": "grid", "method": "gan", "modes": m, "n_modes": 25, "high_quality": q, "kl": k,
+             "seconds": 10.0} for m, q, k in ((20, 0.5, 0.2), (22, 0.7, 0.4), (24, 0.9, 0.6))]
+    line = collapse.table(rows).splitlines()[1]
+    # modes mean 22, standard error 2 / sqrt(3) = 1.15; quality 70.0 ± 11.5; KL 0.400 ± 0.115
+    assert "22.0 ± 1.2 /25" in line and "70.0 ± 11.5" in line and "0.400 ± 0.115" in line and line.endswith("3")
+    single = collapse.table(rows[:1]).splitlines()[1]
+    assert "±" not in single and "20.0 /25" in single
+
+
+def test_the_best_response_to_a_fixed_discriminator_is_collapse():
+    # D likes the point (1, 1) most: every sample, wherever it starts, ends there
+    def discriminator(x, training=False):
+        return -keras.ops.sum(keras.ops.square(x - np.array([1.0, 1.0], np.float32)), axis=1, keepdims=True)
+
+    start = np.random.default_rng(0).normal(0, 2, (300, 2))
+    end = collapse.follow_discriminator(discriminator, start, steps=300, learning_rate=0.05)
+    assert np.abs(end - 1.0).max() < 1e-2 and start.std() > 1.5
+    with pytest.raises(ValueError, match="steps"):
+        collapse.follow_discriminator(discriminator, start, steps=0)
+
+
+def test_mode_coverage_callback_and_timeline():
+    import ganlab
+
+    ganlab.seed(0)
+    gan, _ = collapse.build("gan", TINY)
+    ring = data.ring()
+    watch = callbacks.ModeCoverage(ring, every=2, n_samples=300)
+    gan.fit(ring.dataset(batch_size=32, n_samples=32 * 4, seed=0), epochs=1, verbose=0, callbacks=[watch])
+    assert watch.steps == [2, 4] and len(watch.coverages) == 2
+    assert watch.values == [float(c.modes) for c in watch.coverages]
+    ax = plots.mode_timeline(watch)
+    shown = ax.images[0].get_array()
+    assert shown.shape == (8, 2)
+    counts = watch.coverages[-1].histogram
+    np.testing.assert_allclose(shown[:, 1], counts / max(counts.sum(), 1))
+    plt.close("all")
+    with pytest.raises(ValueError, match="no measurements"):
+        plots.mode_timeline(callbacks.ModeCoverage(ring))
+    with pytest.raises(TypeError, match="toy mixture"):
+        callbacks.ModeCoverage(np.zeros((10, 2)))
