@@ -52,9 +52,18 @@ def plane(reach: float, resolution: int = 120):
 
 
 def discriminator_heatmap(ax, gan, reach: float, resolution: int = 120, colorbar: bool = True):
-    """D(x) over [-reach, reach]^2 as a heat map (red: D says real, blue: fake), drawn behind what follows."""
+    """D(x) over [-reach, reach]^2 as a heat map (red: D says real, blue: fake), drawn behind what follows.
+
+    ``gan`` is a GAN, or a discriminator alone (a model that returns logits).
+    """
     xx, _, points = plane(reach, resolution)
-    d = gan.discriminate(points).reshape(xx.shape)
+    if hasattr(gan, "discriminate"):
+        d = gan.discriminate(points)
+    else:
+        import keras
+
+        d = keras.ops.convert_to_numpy(keras.ops.sigmoid(gan(points, training=False)))
+    d = np.asarray(d).reshape(xx.shape)
     image = ax.imshow(d, extent=(-reach, reach, -reach, reach), origin="lower", cmap="RdBu_r", vmin=0, vmax=1,
                       alpha=0.6)
     if colorbar:
@@ -310,4 +319,18 @@ def mode_timeline(coverage, ax=None, title: str | None = None):
     ax.set_xlabel("generator step")
     ax.set_ylabel("mode")
     ax.set_title(title or f"modes visited over training ({coverage.mixture.name})")
+    return ax
+
+
+def mode_histogram(coverage, ax=None, title: str | None = None):
+    """The high-quality samples per mode of a :class:`ganlab.metrics.Coverage`, with the uniform share marked."""
+    counts = np.asarray(coverage.histogram)
+    ax = _axes(ax, figsize=(max(4, 0.25 * len(counts)), 2.6))
+    ax.bar(np.arange(len(counts)), counts, color=np.where(counts > 0, "tab:orange", "lightgray"))
+    if counts.sum():
+        ax.axhline(counts.sum() / len(counts), color="black", lw=1, ls="--", label="uniform")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("mode")
+    ax.set_ylabel("high-quality samples")
+    ax.set_title(title or str(coverage))
     return ax

@@ -80,3 +80,31 @@ def test_mode_coverage_callback_and_timeline():
         plots.mode_timeline(callbacks.ModeCoverage(ring))
     with pytest.raises(TypeError, match="toy mixture"):
         callbacks.ModeCoverage(np.zeros((10, 2)))
+
+
+def test_heatmap_of_a_bare_discriminator_and_the_mode_histogram():
+    from ganlab import metrics, models
+
+    judge = models.mlp_discriminator(input_shape=(2,), hidden_units=(8,), dropout=0)
+    fig, ax = plt.subplots()
+    image = plots.discriminator_heatmap(ax, judge, 2.0, resolution=10, colorbar=False)
+    values = image.get_array()
+    xs = np.linspace(-2, 2, 10, dtype=np.float32)
+    expected = keras.ops.convert_to_numpy(keras.ops.sigmoid(judge(np.array([[xs[3], xs[7]]]))))[0, 0]
+    assert values.shape == (10, 10) and np.isclose(values[7, 3], expected, atol=1e-6)
+    ring = data.ring()
+    coverage = metrics.mode_coverage(ring.sample(400, seed=0)[:50] * 0 + ring.centers[2], ring)
+    ax = plots.mode_histogram(coverage)
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [0, 0, 50, 0, 0, 0, 0, 0]
+    assert ax.lines[0].get_ydata()[0] == 50 / 8
+    plt.close("all")
+
+
+def test_stacked_coverage_does_not_claim_a_quality_filter():
+    from ganlab.metrics import Coverage
+
+    toy = Coverage(modes=3, n_modes=8, high_quality=0.5, kl=0.1, histogram=np.ones(8))
+    stacked = Coverage(modes=3, n_modes=1000, high_quality=1.0, kl=0.1, histogram=np.ones(1000),
+                       all_samples_count=True)
+    assert "50.0% high quality" in str(toy) and "high quality" not in str(stacked)

@@ -34,10 +34,11 @@ class Coverage:
     high_quality: float
     kl: float
     histogram: np.ndarray
+    all_samples_count: bool = False  # stacked MNIST: every sample is assigned a mode, no quality filter
 
     def __str__(self) -> str:
-        return (f"{self.modes}/{self.n_modes} modes, {self.high_quality:.1%} high quality, "
-                f"reverse KL {self.kl:.3f}")
+        quality = "" if self.all_samples_count else f"{self.high_quality:.1%} high quality, "
+        return f"{self.modes}/{self.n_modes} modes, {quality}reverse KL {self.kl:.3f}"
 
 
 def reverse_kl_from_uniform(histogram) -> float:
@@ -98,4 +99,4 @@ def stacked_mnist_coverage(images, batch_size: int = 500) -> Coverage:
     digits = stacked_digits(images, batch_size)
     histogram = np.bincount(digits @ np.array([100, 10, 1]), minlength=1000)
     return Coverage(modes=int((histogram > 0).sum()), n_modes=1000, high_quality=1.0,
-                    kl=reverse_kl_from_uniform(histogram), histogram=histogram)
+                    kl=reverse_kl_from_uniform(histogram), histogram=histogram, all_samples_count=True)
