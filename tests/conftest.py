@@ -25,6 +25,7 @@ def pytest_configure(config):
         "bad_input: a call with a wrong argument must raise a clear error naming that argument "
         "(count them with `pytest -m bad_input --collect-only -q`)",
     )
+    config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (tests/test_browser.py)")
 
 
 # -- tiny models ---------------------------------------------------------------------------------
