@@ -62,6 +62,10 @@ def test_every_notebook_gets_a_copy_without_its_solutions_and_outputs(copies):
         assert not any(assignments.BEGIN in c.source for c in student.cells)
         assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
         assert sum(assignments.PLACEHOLDER in c.source for c in student.cells) == len(solutions)
+        # the badge would open the instructors' notebook with its solutions; the title and text stay
+        assert "colab-badge.svg" in original.cells[0].source and "colab-badge.svg" not in student.cells[0].source
+        assert student.cells[0].source.split("\n")[0] == original.cells[0].source.split("\n")[0]
+        assert "You will learn" in student.cells[0].source
 
 
 def test_the_instructors_copies_are_left_as_they_are(copies):
