@@ -35,6 +35,7 @@ class Recipe:
     latent_dim: int = 2
     learning_rate: float = 1e-3  # decayed along a cosine to 1% of itself by the last step
     beta_1: float = 0.5
+    r1_weight: float = 0.1  # the R1 penalty on D (not on the WGAN-GP critic, which has its own penalty)
 
 
 @dataclasses.dataclass
@@ -78,15 +79,16 @@ def build(method: str, recipe: Recipe = Recipe()):
         schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, recipe.steps, alpha=0.01)
         return keras.optimizers.Adam(schedule, beta_1=recipe.beta_1, beta_2=beta_2)
 
+    r1 = {"r1_weight": recipe.r1_weight}
     if method == "gan":
-        gan = GAN(generator(), discriminator())
+        gan = GAN(generator(), discriminator(), **r1)
     elif method.startswith("pacgan"):
         pack = int(method[len("pacgan"):])
-        gan = GAN(generator(), models.packed(discriminator(2 * pack), pack))
+        gan = GAN(generator(), models.packed(discriminator(2 * pack), pack), **r1)
     elif method == "minibatch_std":
-        gan = GAN(generator(), discriminator(minibatch_std=True))
+        gan = GAN(generator(), discriminator(minibatch_std=True), **r1)
     elif method == "unrolled5":
-        gan = UnrolledGAN(generator(), discriminator(), unroll_steps=5)
+        gan = UnrolledGAN(generator(), discriminator(), unroll_steps=5, **r1)
     else:
         gan = WGAN(generator(), discriminator(), constraint="gradient_penalty", critic_steps=k)
     if method == "wgan_gp":

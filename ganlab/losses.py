@@ -136,6 +136,28 @@ def gradient_penalty(critic, real, fake, weight: float = 10.0, alpha=None, seed=
     return gradient_penalty_from_gradients(tf.cast(gradients, tf.float32), weight)
 
 
+def r1_penalty(discriminator, real, weight: float = 1.0):
+    """The R1 penalty (Mescheder et al., 2018): weight / 2 * E[||grad_x D(x)||^2] on real samples.
+
+    It flattens D around the data, so D cannot keep pushing the generator past
+    a mode it has reached, which damps the oscillation that lets generators hop
+    from mode to mode. For a packed discriminator (``ganlab.models.packed``) the
+    gradient is that of each pack's logit, counted once and not once per sample.
+    """
+    import tensorflow as tf
+
+    pack = getattr(discriminator, "pack", 1)
+    real = tf.convert_to_tensor(real)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        logits = tf.cast(discriminator(real, training=True), tf.float32)
+        total = tf.reduce_sum(logits) / pack  # each pack's logit once
+    gradients = tf.cast(tape.gradient(total, real), tf.float32)
+    squared = tf.reduce_sum(tf.reshape(tf.square(gradients), (tf.shape(gradients)[0], -1)), axis=1)
+    # the mean over packs of the squared norm of the gradient with respect to all of the pack's samples
+    return 0.5 * weight * tf.reduce_mean(squared) * pack
+
+
 def clip_weights(model, clip_value: float = 0.01) -> None:
     """Clip every trainable weight of ``model`` into [-c, c] in place: WGAN's crude Lipschitz constraint."""
     for variable in model.trainable_variables:

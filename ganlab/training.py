@@ -68,13 +68,16 @@ class GAN(keras.Model):
         generator_loss: "non_saturating" (default) or "minimax" (the saturating
             loss of the original value function), or a function of fake logits.
         seed: seed of the noise drawn during training (``None``: from ``ganlab.seed``).
+        r1_weight: gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2 added to D's loss
+            (Mescheder et al., 2018; ``losses.r1_penalty``); 0 (the default) adds none.
 
     Metrics logged each step: ``d_loss``, ``g_loss``, ``d_real`` (mean D(x) on
     real samples) and ``d_fake`` (mean D(G(z))). At the equilibrium both are 1/2.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, discriminator_steps: int = 1,
-                 generator_loss="non_saturating", seed: int | None = None, name: str = "gan", **kwargs):
+                 generator_loss="non_saturating", seed: int | None = None, r1_weight: float = 0.0,
+                 name: str = "gan", **kwargs):
         super().__init__(name=name, **kwargs)
         for arg, model in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(model, keras.Model):
@@ -99,6 +102,9 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.discriminator_steps = positive_int("discriminator_steps", discriminator_steps, example=1)
+        from ganlab._checks import positive_float
+
+        self.r1_weight = positive_float("r1_weight", r1_weight, allow_zero=True)
         self.latent_dim = int(generator.input_shape[1])
         self.sample_shape = sample_shape
         # Noise is drawn statelessly from (seed, step, draw, replica): the step counter is saved with the
@@ -241,8 +247,12 @@ class GAN(keras.Model):
         return loss, real_logits, fake_logits
 
     def discriminator_loss(self, real_logits, fake_logits, real=None, fake=None):
-        """D's loss for one update; subclasses (WGAN-GP) add terms that need the samples."""
-        return losses.discriminator_loss(real_logits, fake_logits)
+        """D's loss for one update, plus the R1 penalty on ``real`` when ``r1_weight`` > 0; subclasses (WGAN-GP)
+        add terms that need the samples."""
+        loss = losses.discriminator_loss(real_logits, fake_logits)
+        if self.r1_weight and real is not None:
+            loss = loss + losses.r1_penalty(self.discriminator, real, self.r1_weight)
+        return loss
 
     def generator_step(self, n, draw: int = -1):
         """One update of G on n fresh noise vectors; returns G's loss."""

@@ -108,3 +108,33 @@ def test_stacked_coverage_does_not_claim_a_quality_filter():
     stacked = Coverage(modes=3, n_modes=1000, high_quality=1.0, kl=0.1, histogram=np.ones(1000),
                        all_samples_count=True)
     assert "50.0% high quality" in str(toy) and "high quality" not in str(stacked)
+
+
+def test_r1_penalty_of_a_linear_discriminator_packed_or_not():
+    from ganlab import losses, models
+
+    w = np.array([0.5, -1.0, 2.0, 0.25], np.float32)
+    x = keras.Input((4,))
+    linear = keras.Model(x, keras.layers.Dense(1, use_bias=False, kernel_initializer=keras.initializers.Constant(0))(x))
+    linear.layers[-1].kernel.assign(w[:, None])
+    real = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    expected = 0.5 * 3.0 * np.sum(w**2)
+    assert np.isclose(float(losses.r1_penalty(linear, real, weight=3.0)), expected, rtol=1e-5)
+    # packed two at a time: a pack of two 2-D samples is the same 4-D input, so the penalty is the same
+    pair = models.packed(linear, 2)
+    assert np.isclose(float(losses.r1_penalty(pair, real.reshape(16, 2), weight=3.0)), expected, rtol=1e-5)
+
+
+def test_gan_adds_r1_only_when_asked(monkeypatch):
+    from ganlab import losses
+    from ganlab.training import GAN
+
+    gan, _ = collapse.build("gan", TINY)
+    real = np.zeros((4, 2), np.float32)
+    logits = keras.ops.zeros((4, 1))
+    plain = float(gan.discriminator_loss(logits, logits, real=real))
+    weighted = GAN(gan.generator, gan.discriminator, r1_weight=2.0)
+    added = float(weighted.discriminator_loss(logits, logits, real=real)) - plain
+    assert np.isclose(added, float(losses.r1_penalty(gan.discriminator, real, 2.0)), rtol=1e-5) and added > 0
+    with pytest.raises(ValueError, match="r1_weight"):
+        GAN(gan.generator, gan.discriminator, r1_weight=-1.0)

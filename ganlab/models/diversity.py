@@ -81,7 +81,9 @@ def packed(inner: keras.Model, pack: int, name: str = "packed_discriminator") ->
     sample_shape = inner_shape[:-1] + (inner_shape[-1] // pack,)
     samples = keras.Input(shape=sample_shape, name="samples")
     logits = inner(PackSamples(pack)(samples))
-    return keras.Model(samples, RepeatLogits(pack, dtype="float32")(logits), name=name)
+    model = keras.Model(samples, RepeatLogits(pack, dtype="float32")(logits), name=name)
+    model.pack = pack  # read by losses.r1_penalty: each pack's logit appears pack times in the output
+    return model
 
 
 @keras.saving.register_keras_serializable(package="ganlab")
