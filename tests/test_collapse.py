@@ -132,7 +132,7 @@ def test_gan_adds_r1_only_when_asked(monkeypatch):
     gan, _ = collapse.build("gan", TINY)
     real = np.zeros((4, 2), np.float32)
     logits = keras.ops.zeros((4, 1))
-    plain = float(gan.discriminator_loss(logits, logits, real=real))
+    plain = float(GAN(gan.generator, gan.discriminator).discriminator_loss(logits, logits, real=real))
     weighted = GAN(gan.generator, gan.discriminator, r1_weight=2.0)
     added = float(weighted.discriminator_loss(logits, logits, real=real)) - plain
     assert np.isclose(added, float(losses.r1_penalty(gan.discriminator, real, 2.0)), rtol=1e-5) and added > 0
