@@ -72,7 +72,12 @@ def main():
                         help="seeds for unrolled5 and wgan_gp, which cost 3-5x more per step (default: --seeds)")
     parser.add_argument("--steps", type=int, default=collapse.Recipe.steps, help="generator steps per run")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/mode_coverage"))
+    parser.add_argument("--table-only", action="store_true", help="print the table of an earlier run's result.json")
     args = parser.parse_args()
+    if args.table_only:
+        saved = json.loads((args.out / "result.json").read_text())
+        print(f"machine: {saved['machine']}\nrecipe: {saved['recipe']}\n\n{summarise(saved['rows'])}")
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     recipe = collapse.Recipe(steps=args.steps)
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}"

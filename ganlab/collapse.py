@@ -29,7 +29,7 @@ METHODS = ("gan", "r1", "pacgan2", "pacgan4", "minibatch_std", "unrolled5", "wga
 class Recipe:
     """The settings every method shares. The defaults reach the README's numbers in 1-3 minutes on 2 CPU cores."""
 
-    steps: int = 12000  # generator updates
+    steps: int = 18000  # generator updates
     batch_size: int = 256  # samples per discriminator (or critic) update
     generator_units: tuple = (128, 128, 128)
     discriminator_units: tuple = (128, 128, 128)
