@@ -71,17 +71,31 @@ def jupyter_lab(tmp_path):
         server.wait(timeout=30)
 
 
-def test_playground_steps_in_jupyterlab(jupyter_lab):
+def test_playground_steps_in_jupyterlab(jupyter_lab, tmp_path_factory):
+    screenshots = tmp_path_factory.mktemp("browser")  # what the page showed, if a step fails
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(jupyter_lab)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-        page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.keyboard.press("Shift+Enter")
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # the kernel is up
+        first = page.locator(".jp-Notebook .jp-Cell").first
+        prompt = first.locator(".jp-InputPrompt")
+        for _ in range(5):  # a run requested while the session is still connecting can be dropped: ask again
+            first.click()
+            page.keyboard.press("Control+Enter")
+            try:
+                page.wait_for_function("(el) => /\\[(\\*|\\d+)\\]/.test(el.innerText)", arg=prompt.element_handle(),
+                                       timeout=10_000)
+                break
+            except playwright.Error:
+                continue
         step_d = page.locator("button.jupyter-button", has_text="step D")
-        step_d.wait_for(timeout=120_000)
+        try:
+            step_d.wait_for(timeout=120_000)
+        except playwright.Error:
+            page.screenshot(path=str(screenshots / "no_playground.png"))
+            raise
         image = page.locator(".widget-image").first
         image.wait_for(timeout=60_000)
         before = image.get_attribute("src")
