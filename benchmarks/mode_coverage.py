@@ -73,6 +73,8 @@ def main():
     parser.add_argument("--steps", type=int, default=collapse.Recipe.steps, help="generator steps per run")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/mode_coverage"))
     parser.add_argument("--table-only", action="store_true", help="print the table of an earlier run's result.json")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the runs in an earlier result.json (same recipe) and run only the missing seeds")
     args = parser.parse_args()
     if args.table_only:
         saved = json.loads((args.out / "result.json").read_text())
@@ -83,12 +85,19 @@ def main():
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}"
     print(f"machine: {machine}; recipe {recipe}", flush=True)
     rows = []
+    if args.append and (args.out / "result.json").exists():
+        saved = json.loads((args.out / "result.json").read_text())
+        if saved["recipe"] != json.loads(json.dumps(dataclasses.asdict(recipe))):
+            parser.error(f"--append: {args.out / 'result.json'} was made with another recipe ({saved['recipe']}).")
+        rows = saved["rows"]
+    done = {(r["dataset"], r["method"], r["seed"]) for r in rows}
     slow_seeds = args.seeds if args.slow_seeds is None else args.slow_seeds
     # seeds outermost: an interrupted run still has every method on its first seeds (rows are saved as they come)
     for seed in range(max(args.seeds, slow_seeds)):
         for dataset in args.datasets:
             for method in args.methods:
-                if seed >= (slow_seeds if method in ("unrolled5", "wgan_gp") else args.seeds):
+                if seed >= (slow_seeds if method in ("unrolled5", "wgan_gp") else args.seeds) or \
+                        (dataset, method, seed) in done:
                     continue
                 row = collapse.train(method, DATASETS[dataset](), seed, recipe, dataset=dataset).row()
                 rows.append(row)
