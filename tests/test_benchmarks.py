@@ -22,3 +22,25 @@ def test_mode_coverage_table_puts_ours_beside_the_papers():
                          samples=200, dataset="ring").row()
     table = bench.summarise([row, {**row, "seed": 1}])
     assert "ring" in table and " gan " in table and "PacGAN4" in table and "grid" not in table
+
+
+def test_mode_coverage_appends_only_missing_seeds(tmp_path, monkeypatch, capsys):
+    import json
+    import sys
+
+    bench = load("mode_coverage")
+    base = ["mode_coverage.py", "--methods", "gan", "--datasets", "ring", "--steps", "4", "--out", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", base + ["--seeds", "1"])
+    bench.main()
+    first = json.loads((tmp_path / "result.json").read_text())["rows"]
+    monkeypatch.setattr(sys, "argv", base + ["--seeds", "2", "--append"])
+    bench.main()
+    rows = json.loads((tmp_path / "result.json").read_text())["rows"]
+    assert [r["seed"] for r in rows] == [0, 1] and rows[0] == first[0]
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", base + ["--table-only"])
+    bench.main()
+    assert "ring" in capsys.readouterr().out and " 2\n" in (tmp_path / "table.txt").read_text() + "\n"
+    monkeypatch.setattr(sys, "argv", ["mode_coverage.py", "--steps", "5", "--out", str(tmp_path), "--append"])
+    with pytest.raises(SystemExit):
+        bench.main()
