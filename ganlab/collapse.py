@@ -74,12 +74,11 @@ def build(method: str, recipe: Recipe = Recipe()):
         return models.mlp_discriminator(input_shape=(inputs,), hidden_units=recipe.discriminator_units, dropout=0,
                                         **kwargs)
 
+    def adam(updates, beta_1=recipe.beta_1, beta_2=0.999):
+        schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, updates, alpha=0.01)
+        return keras.optimizers.Adam(schedule, beta_1=beta_1, beta_2=beta_2)
+
     k = 5 if method == "wgan_gp" else 1
-
-    def adam(beta_2=0.999):
-        schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, recipe.steps, alpha=0.01)
-        return keras.optimizers.Adam(schedule, beta_1=recipe.beta_1, beta_2=beta_2)
-
     if method == "gan":
         gan = GAN(generator(), discriminator())
     elif method == "r1":
@@ -95,13 +94,9 @@ def build(method: str, recipe: Recipe = Recipe()):
         gan = WGAN(generator(), discriminator(), constraint="gradient_penalty", critic_steps=k)
     if method == "wgan_gp":
         # the WGAN-GP paper's betas (0, 0.9); the critic's schedule spans its k updates per generator step
-        critic = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(recipe.learning_rate, recipe.steps * k,
-                                                                              alpha=0.01), beta_1=0.0, beta_2=0.9)
-        generator_optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
-            recipe.learning_rate, recipe.steps, alpha=0.01), beta_1=0.0, beta_2=0.9)
-        gan.compile(generator_optimizer, critic)
+        gan.compile(adam(recipe.steps, 0.0, 0.9), adam(recipe.steps * k, 0.0, 0.9))
     else:
-        gan.compile(adam(), adam())
+        gan.compile(adam(recipe.steps), adam(recipe.steps))
     return gan, k
 
 

@@ -17,7 +17,8 @@ def count(samples, centers, std, n_std=3.0, filter_modes=True, fraction=True):
 
 
 def test_the_case_separates_the_mistakes():
-    samples, centers, std = nb04._grid_case()
+    samples, mixture = nb04._grid_case()
+    centers, std = mixture.centers, mixture.std
     right = count(samples, centers, std)
     assert right == (6, 9 / 13)
     assert count(samples, centers, std, filter_modes=False)[0] == 8
@@ -27,8 +28,7 @@ def test_the_case_separates_the_mistakes():
 @pytest.mark.parametrize("answer", [
     count,
     lambda s, c, std: (lambda cov: (cov.modes, cov.high_quality))(
-        __import__("ganlab").metrics.mode_coverage(s, type("M", (), {"centers": c, "std": std, "dim": 2, "n_modes": len(c),
-                                                                     "name": "m"})())),
+        __import__("ganlab").metrics.mode_coverage(s, nb04._grid_case()[1])),
 ], ids=["numpy", "ganlab"])
 def test_count_modes_right_answers(answer):
     passes(nb04.check_count_modes(answer))

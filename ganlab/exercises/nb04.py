@@ -17,18 +17,15 @@ def _grid_case():
     loose = centers[[5, 6]] + np.array([[0.10, 0.0], [0.0, -0.12]])  # 2 and 2.4 std: high quality
     far = centers[[7, 8]] + np.array([[0.4, 0.3], [-0.5, 0.2]])  # nearest to modes 7, 8 but 10 std away
     between = np.array([[1.0, 1.0], [-1.0, 0.9]])  # half-way between modes
-    samples = np.concatenate([near, loose, far, between]).astype(np.float64)
-    return samples, centers, mixture.std
+    return np.concatenate([near, loose, far, between]).astype(np.float64), mixture
 
 
 def check_count_modes(fn) -> Feedback:
     """Mark ``fn(samples, centers, std)`` -> ``(modes, high_quality)`` as VEEGAN and PacGAN count them."""
     from ganlab.metrics import mode_coverage
-    from ganlab.data.toy import GaussianMixture
 
-    samples, centers, std = _grid_case()
-    mixture = GaussianMixture(centers=centers, std=std, weights=np.full(len(centers), 1 / len(centers)),
-                              name="3x3 grid")
+    samples, mixture = _grid_case()
+    centers, std = mixture.centers, mixture.std
     truth = mode_coverage(samples, mixture)
     got = call(fn, samples.copy(), centers.copy(), std, what="your count_modes")
     if isinstance(got, Feedback):
@@ -36,18 +33,18 @@ def check_count_modes(fn) -> Feedback:
     if got.shape != (2,):
         return wrong(f"return two numbers, (modes, high_quality); got an array of shape {got.shape}.")
     modes, quality = float(got[0]), float(got[1])
-    distances = np.linalg.norm(samples[:, None] - centers[None], axis=-1).min(axis=1)
+    distances = np.linalg.norm(samples[:, None] - centers[None], axis=-1)
     if quality == truth.high_quality * len(samples):
         return wrong(f"high_quality should be a fraction of the samples, not a count: {quality:.0f} of "
                      f"{len(samples)} samples is {truth.high_quality:.3f}.")
-    if np.isclose(quality, (distances <= std).mean()) and not np.isclose(quality, truth.high_quality):
+    if np.isclose(quality, (distances.min(axis=1) <= std).mean()) and not np.isclose(quality, truth.high_quality):
         return wrong("a sample is high quality within 3 standard deviations of its nearest centre, not 1: "
                      "compare the distance with 3 * std.")
     if not np.isclose(quality, truth.high_quality, atol=1e-6):
         return wrong(f"high_quality should be {truth.high_quality:.3f} here ({round(truth.high_quality * len(samples))}"
                      f" of {len(samples)} samples lie within 3 * std of their nearest centre), yours is "
                      f"{quality:.3f}. Use the Euclidean distance to the nearest centre.")
-    if modes == len(np.unique(np.linalg.norm(samples[:, None] - centers[None], axis=-1).argmin(axis=1))):
+    if modes == len(np.unique(distances.argmin(axis=1))):
         return wrong(f"you counted {modes:.0f} modes: every sample has a nearest centre, even one far from all of "
                      "them. Count a mode only when a *high-quality* sample is nearest to it.")
     if modes != truth.modes:
