@@ -59,12 +59,14 @@ def student_copy(notebook):
 
     import nbformat
 
+    from ganlab.colab import without_badge
+
     student = copy.deepcopy(notebook)
     replaced, exercise = 0, "this exercise"
     for cell in student.cells:
-        if cell.cell_type == "markdown" and "colab-badge.svg" in cell.source:
-            # the badge opens the instructors' notebook, solutions included: students get none
-            cell.source = re.sub(r"\n*\[!\[Open In Colab\][^\n]*\n*", "\n\n", cell.source).strip()
+        if cell.cell_type == "markdown":
+            # the Colab badge opens the instructors' notebook, solutions included: students get none
+            cell.source = without_badge(cell.source)
         if cell.cell_type == "markdown":
             heading = re.search(r"^#+\s*(Exercise \d+)", cell.source, re.MULTILINE)
             exercise = heading.group(1) if heading else exercise

@@ -107,6 +107,14 @@ def checkpoint_dir(name: str, drive: bool = False) -> Path:
     return folder
 
 
+def without_badge(markdown: str) -> str:
+    """``markdown`` with its "Open in Colab" badge line (and the blank line after it) taken out."""
+    lines = markdown.split("\n")
+    kept = [line for i, line in enumerate(lines)
+            if BADGE_IMAGE not in line and not (i > 0 and BADGE_IMAGE in lines[i - 1] and not line.strip())]
+    return "\n".join(kept)
+
+
 def update_notebook(path: str | Path, root: str | Path = ".", url: str | None = None) -> bool:
     """Write the badge, the install cell and the GPU metadata into the notebook at ``path``; True if it changed."""
     import nbformat
@@ -118,16 +126,13 @@ def update_notebook(path: str | Path, root: str | Path = ".", url: str | None = 
     title = notebook.cells[0]
     if title.cell_type != "markdown":
         raise ValueError(f"{path}: the first cell must be the markdown title cell.")
-    head, _, rest = "\n".join(line for line in title.source.split("\n") if "colab-badge.svg" not in line).partition("\n")
+    head, _, rest = without_badge(title.source).partition("\n")
     title.source = f"{head}\n\n{badge}\n\n{rest.lstrip()}"
-    setup = nbformat.v4.new_code_cell(setup_source(url))
-    if len(notebook.cells) > 1 and notebook.cells[1].cell_type == "code" and \
-            notebook.cells[1].source.startswith(SETUP_MARKER):
-        setup.outputs, setup.execution_count = notebook.cells[1].outputs, notebook.cells[1].execution_count
-        setup.id = notebook.cells[1].get("id", setup.get("id"))
-        notebook.cells[1] = setup
+    second = notebook.cells[1] if len(notebook.cells) > 1 else None
+    if second is not None and second.cell_type == "code" and second.source.startswith(SETUP_MARKER):
+        second.source = setup_source(url)
     else:
-        notebook.cells.insert(1, setup)
+        notebook.cells.insert(1, nbformat.v4.new_code_cell(setup_source(url)))
     notebook.metadata.update(COLAB_METADATA)
     if nbformat.writes(notebook) == before:
         return False
