@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import losses
-from ganlab._checks import one_of, positive_int
+from ganlab._checks import one_of, positive_float, positive_int
 
 
 def _default_optimizer():
@@ -102,8 +102,6 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.discriminator_steps = positive_int("discriminator_steps", discriminator_steps, example=1)
-        from ganlab._checks import positive_float
-
         self.r1_weight = positive_float("r1_weight", r1_weight, allow_zero=True)
         self.latent_dim = int(generator.input_shape[1])
         self.sample_shape = sample_shape
@@ -398,8 +396,6 @@ class WGAN(GAN):
     def __init__(self, generator: keras.Model, critic: keras.Model, constraint: str = "gradient_penalty",
                  critic_steps: int = 5, penalty_weight: float = 10.0, clip_value: float = 0.01,
                  seed: int | None = None, name: str = "wgan", **kwargs):
-        from ganlab._checks import positive_float
-
         critic_steps = positive_int("critic_steps", critic_steps, example=5)
         super().__init__(generator, critic, discriminator_steps=critic_steps,
                          generator_loss=losses.wasserstein_generator_loss, seed=seed, name=name, **kwargs)
@@ -484,8 +480,6 @@ class UnrolledGAN(GAN):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, unroll_steps: int = 5,
                  unroll_learning_rate: float = 1e-2, name: str = "unrolled_gan", **kwargs):
-        from ganlab._checks import positive_float
-
         super().__init__(generator, discriminator, name=name, **kwargs)
         self.unroll_steps = positive_int("unroll_steps", unroll_steps, minimum=0, example=5)
         self.unroll_learning_rate = positive_float("unroll_learning_rate", unroll_learning_rate)
@@ -532,8 +526,6 @@ def train_critic(critic: keras.Model, real, fake, constraint: str = "gradient_pe
     isolates what each constraint lets the critic learn (Gulrajani et al., 2017,
     figure 1). Returns the batch estimate E f(real) - E f(fake) at every step.
     """
-    from ganlab._checks import positive_float
-
     constraint = one_of("constraint", constraint, WGAN.CONSTRAINTS)
     steps = positive_int("steps", steps, example=2000)
     batch_size = positive_int("batch_size", batch_size, example=256)
