@@ -115,7 +115,9 @@ def image_grid(images: np.ndarray, ncols: int = 8, ax=None, title: str | None = 
     nrows = (canvas.shape[0] - 1) // (np.asarray(images).shape[1] + 1)
     c = canvas.shape[-1]
     ax = _axes(ax, (ncols * 0.8, nrows * 0.8))
-    ax.imshow(canvas[..., 0] if c == 1 else canvas, cmap="gray" if c == 1 else None, vmin=0, vmax=1)
+    # nearest: each pixel drawn as a square, as the generator made it (and the PNG stays small)
+    ax.imshow(canvas[..., 0] if c == 1 else canvas, cmap="gray" if c == 1 else None, vmin=0, vmax=1,
+              interpolation="nearest")
     ax.axis("off")
     if title:
         ax.set_title(title)
