@@ -10,6 +10,10 @@ beside the published rows of PacGAN (Lin et al., 2018, table 1) and VEEGAN
 
     python benchmarks/mode_coverage.py                                  # every method, both datasets, 5 seeds
     python benchmarks/mode_coverage.py --methods gan pacgan4 --seeds 1 --steps 2000   # a short run
+    python benchmarks/mode_coverage.py --methods r1_drs --steps 32000 --append       # the goal's runs
+
+A run of ``r1_drs`` also records an ``r1`` row: the same GAN's samples before rejection.
+Rows carry their number of steps, so runs of several lengths share one result file.
 """
 from __future__ import annotations
 
@@ -71,6 +75,8 @@ def main():
     parser.add_argument("--slow-seeds", type=int, default=None,
                         help="seeds for unrolled5 and wgan_gp, which cost 3-5x more per step (default: --seeds)")
     parser.add_argument("--steps", type=int, default=collapse.Recipe.steps, help="generator steps per run")
+    parser.add_argument("--refit-steps", type=int, default=collapse.Recipe.refit_steps,
+                        help="discriminator refit steps before rejection sampling (r1_drs)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/mode_coverage"))
     parser.add_argument("--table-only", action="store_true", help="print the table of an earlier run's result.json")
     parser.add_argument("--append", action="store_true",
@@ -81,29 +87,38 @@ def main():
         print(f"machine: {saved['machine']}\nrecipe: {saved['recipe']}\n\n{summarise(saved['rows'])}")
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    recipe = collapse.Recipe(steps=args.steps)
+    recipe = collapse.Recipe(steps=args.steps, refit_steps=args.refit_steps)
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}"
     print(f"machine: {machine}; recipe {recipe}", flush=True)
     rows = []
     if args.append and (args.out / "result.json").exists():
         saved = json.loads((args.out / "result.json").read_text())
-        if saved["recipe"] != json.loads(json.dumps(dataclasses.asdict(recipe))):
+        # rows carry their steps; refit_steps only concerns r1_drs
+        shared = lambda r: {k: v for k, v in r.items() if k not in ("steps", "refit_steps")}
+        if shared(saved["recipe"]) != shared(json.loads(json.dumps(dataclasses.asdict(recipe)))):
             parser.error(f"--append: {args.out / 'result.json'} was made with another recipe ({saved['recipe']}).")
-        rows = saved["rows"]
-    done = {(r["dataset"], r["method"], r["seed"]) for r in rows}
+        rows = [{"steps": saved["recipe"]["steps"], **row} for row in saved["rows"]]
+    done = {(r["dataset"], r["method"], r["seed"], r["steps"]) for r in rows}
     slow_seeds = args.seeds if args.slow_seeds is None else args.slow_seeds
     # seeds outermost: an interrupted run still has every method on its first seeds (rows are saved as they come)
     for seed in range(max(args.seeds, slow_seeds)):
         for dataset in args.datasets:
             for method in args.methods:
                 if seed >= (slow_seeds if method in ("unrolled5", "wgan_gp") else args.seeds) or \
-                        (dataset, method, seed) in done:
+                        (dataset, method, seed, recipe.steps) in done:
                     continue
-                row = collapse.train(method, DATASETS[dataset](), seed, recipe, dataset=dataset).row()
-                rows.append(row)
-                print(f"{dataset:5s} {method:14s} seed {seed}: {row['modes']:2d} modes, "
-                      f"{row['high_quality']:.1%} high quality, KL {row['kl']:.3f}, {row['seconds']:.0f} s "
-                      f"({row['cpu_seconds']:.0f} CPU s)", flush=True)
+                result = collapse.train(method, DATASETS[dataset](), seed, recipe, dataset=dataset)
+                new = [result.row()]
+                if result.before_rejection is not None and (dataset, "r1", seed, recipe.steps) not in done:
+                    before = dataclasses.replace(result, method="r1", coverage=result.before_rejection,
+                                                 seconds=result.training_seconds)
+                    new.append({**before.row(), "cpu_seconds": None})  # not measured apart from the rejection
+                for row in new:
+                    rows.append(row)
+                    cpu = f"{row['cpu_seconds']:.0f} CPU s" if row["cpu_seconds"] is not None else "same run"
+                    print(f"{dataset:5s} {row['method']:14s} seed {seed}: {row['modes']:2d} modes, "
+                          f"{row['high_quality']:.1%} high quality, KL {row['kl']:.3f}, {row['seconds']:.0f} s "
+                          f"({cpu})", flush=True)
                 (args.out / "result.json").write_text(json.dumps(
                     {"machine": machine, "recipe": dataclasses.asdict(recipe), "rows": rows}, indent=1))
     table = summarise(rows)

@@ -82,12 +82,19 @@ def _finish_plane(ax, reach: float, title: str | None, markerscale: float = 4):
 
 
 def samples_2d(gan, mixture, n_samples: int = 2000, ax=None, title: str | None = None, heatmap: bool = True):
-    """Real and generated 2-D samples, with D(x) as a heat map behind them."""
+    """Real and generated 2-D samples, with D(x) as a heat map behind them.
+
+    ``gan`` may also be an (n, 2) array of samples already drawn (for example by
+    :func:`ganlab.sampling.rejection_sample`); then there is no discriminator to map.
+    """
     ax = _axes(ax, (4.5, 4.5))
     real = mixture.sample(n_samples, seed=1)
-    fake = gan.sample(n_samples, seed=1)
+    drawn = isinstance(gan, np.ndarray)
+    if drawn and (gan.ndim != 2 or gan.shape[1] != 2):
+        raise ValueError(f"samples must have shape (n, 2), got {gan.shape}.")
+    fake = gan[:n_samples] if drawn else gan.sample(n_samples, seed=1)
     reach = np.abs(mixture.centers).max() + 6 * mixture.std + 0.5
-    if heatmap:
+    if heatmap and not drawn:
         discriminator_heatmap(ax, gan, reach)
     ax.scatter(real[:, 0], real[:, 1], s=2, c="black", label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=2, c="tab:orange", alpha=0.6, label="generated")

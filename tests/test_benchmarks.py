@@ -41,6 +41,25 @@ def test_mode_coverage_appends_only_missing_seeds(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr(sys, "argv", base + ["--table-only"])
     bench.main()
     assert "ring" in capsys.readouterr().out and " 2\n" in (tmp_path / "table.txt").read_text() + "\n"
-    monkeypatch.setattr(sys, "argv", ["mode_coverage.py", "--steps", "5", "--out", str(tmp_path), "--append"])
-    with pytest.raises(SystemExit):
+    saved = json.loads((tmp_path / "result.json").read_text())
+    (tmp_path / "result.json").write_text(json.dumps({**saved, "recipe": {**saved["recipe"], "batch_size": 64}}))
+    monkeypatch.setattr(sys, "argv", base + ["--seeds", "3", "--append"])
+    with pytest.raises(SystemExit):  # another recipe: appending would mix two experiments
         bench.main()
+
+
+def test_mode_coverage_keeps_runs_of_other_lengths_and_counts_r1_before_rejection(tmp_path, monkeypatch):
+    import json
+    import sys
+
+    bench = load("mode_coverage")
+    base = ["mode_coverage.py", "--datasets", "ring", "--seeds", "1", "--out", str(tmp_path), "--append"]
+    monkeypatch.setattr(sys, "argv", base + ["--methods", "gan", "--steps", "4"])
+    bench.main()
+    monkeypatch.setattr(sys, "argv", base + ["--methods", "r1_drs", "--steps", "6", "--refit-steps", "10"])
+    bench.main()
+    rows = json.loads((tmp_path / "result.json").read_text())["rows"]
+    assert [(r["method"], r["steps"]) for r in rows] == [("gan", 4), ("r1_drs", 6), ("r1", 6)]
+    assert rows[2]["seconds"] <= rows[1]["seconds"] and rows[2]["cpu_seconds"] is None
+    table = (tmp_path / "table.txt").read_text()
+    assert " r1_drs " in table and " r1 " in table and "     4 1" in table and "     6 1" in table

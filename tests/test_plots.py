@@ -135,3 +135,18 @@ def test_grid_and_curves_refuse_bad_arguments():
         plots.grid_canvas(np.zeros((4, 28, 28, 1), np.float32), ncols=0)
     with pytest.raises(ValueError, match="x must be one of"):
         plots.distance_curves({}, x="epochs")
+
+
+# -- samples_2d -------------------------------------------------------------------------------------------
+
+def test_samples_2d_draws_samples_given_as_an_array():
+    from ganlab import data
+
+    ring = data.ring()
+    drawn = np.random.default_rng(0).normal(0, 0.5, (300, 2)).astype(np.float32)
+    ax = plots.samples_2d(drawn, ring, n_samples=200, title="given")
+    generated = ax.collections[-1].get_offsets()
+    np.testing.assert_array_equal(np.asarray(generated), drawn[:200])
+    assert ax.get_title() == "given" and not ax.images  # no discriminator, so no heat map
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        plots.samples_2d(drawn[:, :1], ring)
