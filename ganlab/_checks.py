@@ -84,3 +84,17 @@ def one_of(name: str, value: Any, options: Iterable[Any]) -> Any:
         listed = ", ".join(repr(o) for o in options)
         raise ValueError(f"{name} must be one of {listed}; got {value!r}.")
     return value
+
+
+def samples(name: str, value: Any, sample_shape: Sequence[int], fits: str) -> "np.ndarray":
+    """Return ``value`` as a float32 array (n, *sample_shape) of finite numbers, or raise saying what ``fits`` needs."""
+    import numpy as np
+
+    array = np.asarray(value, np.float32)
+    expected = tuple(sample_shape)
+    if array.ndim < 2 or tuple(array.shape[1:]) != expected:
+        raise ValueError(f"{name} must be samples of shape (n, {', '.join(map(str, expected))}) to fit {fits}, "
+                         f"got {array.shape}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite values: check how the samples were made.")
+    return array

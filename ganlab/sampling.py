@@ -22,7 +22,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from ganlab._checks import positive_float, positive_int
+from ganlab._checks import positive_float, positive_int, samples
 
 
 def _per_sample(gan, discriminator) -> keras.Model:
@@ -55,12 +55,7 @@ def refit_discriminator(gan, real, steps: int = 3000, batch_size: int = 1024, le
     batch_size = positive_int("batch_size", batch_size, example=1024)
     learning_rate = positive_float("learning_rate", learning_rate)
     _per_sample(gan, gan.discriminator)
-    real = np.asarray(real, np.float32)
-    if real.ndim < 2 or tuple(real.shape[1:]) != tuple(gan.sample_shape):
-        shape = ", ".join(map(str, gan.sample_shape))
-        raise ValueError(f"real must be an array of real samples of shape (n, {shape}), got {real.shape}.")
-    if not np.isfinite(real).all():
-        raise ValueError("real holds NaN or infinite values: check how the samples were loaded.")
+    real = samples("real", real, gan.sample_shape, "the generator's samples")
 
     discriminator = keras.models.clone_model(gan.discriminator)
     discriminator.set_weights(gan.discriminator.get_weights())
@@ -129,14 +124,10 @@ def rejection_sample(gan, n: int, discriminator=None, seed: int = 0, batch_size:
                                f"{count / draws:.2g}). The discriminator rejects almost everything: refit it for "
                                "fewer steps, or raise max_draws.")
         x, logits = candidates()
-        draws += len(x)
         log_m = max(log_m, logits.max())
-        keep = rng.random(len(x)) < np.exp(logits - log_m)
-        kept.append(x[keep])
-        count += int(keep.sum())
-    # the last batch may overshoot n: count its candidates only up to the n-th sample kept
-    surplus = count - n
-    if surplus:
-        kept_at = np.flatnonzero(keep)
-        draws -= len(x) - 1 - kept_at[len(kept_at) - 1 - surplus]
-    return Rejection(np.concatenate(kept)[:n], draws)
+        kept_at = np.flatnonzero(rng.random(len(x)) < np.exp(logits - log_m))[:n - count]
+        count += len(kept_at)
+        # the batch that completes n counts its candidates only up to the n-th sample kept
+        draws += kept_at[-1] + 1 if count == n else len(x)
+        kept.append(x[kept_at])
+    return Rejection(np.concatenate(kept), int(draws))

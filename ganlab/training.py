@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import losses
-from ganlab._checks import one_of, positive_float, positive_int
+from ganlab._checks import one_of, positive_float, positive_int, samples
 
 
 def _default_optimizer():
@@ -531,14 +531,8 @@ def train_critic(critic: keras.Model, real, fake, constraint: str = "gradient_pe
     batch_size = positive_int("batch_size", batch_size, example=256)
     penalty_weight = positive_float("penalty_weight", penalty_weight)
     clip_value = positive_float("clip_value", clip_value)
-    real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
-    expected = tuple(critic.input_shape[1:])
-    for name, samples in (("real", real), ("fake", fake)):
-        if samples.ndim < 2 or tuple(samples.shape[1:]) != expected:
-            raise ValueError(f"{name} must be samples of shape (n, {', '.join(map(str, expected))}) to fit the "
-                             f"critic's input, got {samples.shape}.")
-        if not np.isfinite(samples).all():
-            raise ValueError(f"{name} holds NaN or infinite values: check how the samples were made.")
+    real = samples("real", real, critic.input_shape[1:], "the critic's input")
+    fake = samples("fake", fake, critic.input_shape[1:], "the critic's input")
     optimizer = optimizer or WGAN.default_optimizer(constraint)
 
     @tf.function

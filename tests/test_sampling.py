@@ -71,7 +71,7 @@ def test_bad_input_is_named():
     gan = identity_gan(exact_discriminator())
     with pytest.raises(ValueError, match="n"):
         sampling.rejection_sample(gan, 0)
-    with pytest.raises(ValueError, match=r"shape \(n, 1\)"):
+    with pytest.raises(ValueError, match=r"real must be samples of shape \(n, 1\)"):
         sampling.refit_discriminator(gan, np.zeros((10, 2)), steps=1)
     with pytest.raises(ValueError, match="NaN"):
         sampling.refit_discriminator(gan, np.full((10, 1), np.nan), steps=1)
