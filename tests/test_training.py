@@ -213,7 +213,9 @@ def test_sample_is_repeatable_and_shaped(make_gan):
     assert a.shape == (50, 1) and a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, gan.sample(50, seed=8))
-    np.testing.assert_array_equal(gan.sample(50, seed=7, batch_size=16), a)  # batching does not change samples
+    # Batching draws the same noise; the matrix kernels may sum in another order for another batch shape, so the
+    # samples agree to rounding, not necessarily bit for bit.
+    np.testing.assert_allclose(gan.sample(50, seed=7, batch_size=16), a, rtol=1e-5, atol=1e-6)
     assert gan.fixed_noise(50, seed=7).shape == (50, 3)
 
 
