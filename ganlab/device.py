@@ -7,23 +7,31 @@ built. It finds a TPU, GPUs or the CPU, turns on GPU memory growth, chooses a
 
 Choices and why:
 
-* Precision: ``mixed_float16`` only on GPUs with tensor cores (compute
-  capability 7.0 or newer), where float16 matrix maths is several times faster;
-  ``mixed_bfloat16`` on TPU; ``float32`` on the CPU, where half precision is
-  slower, not faster.
-* XLA (``jit_compile``): off on the CPU, where it was measured slower for
-  small GANs (see the README's speed section), on for GPUs and TPUs.
+* Precision: ``float32`` everywhere unless asked. ``precision="mixed"`` opts in
+  to the mixed policy that suits the hardware (``mixed_float16`` on GPUs,
+  ``mixed_bfloat16`` on TPUs). Half precision changes the dtype of the input
+  gradients that R1 and the gradient penalty take, and no GPU run of the course
+  has yet shown it correct and faster (``benchmarks/precision.py`` measures
+  both; the README says what has been measured).
+* XLA (``jit_compile``): off unless asked (``jit_compile=True``). On two CPU
+  cores it made a DCGAN step slower (see the README's speed section); on GPUs
+  it is unmeasured here.
 * Strategy: one device -> TensorFlow's default strategy (no overhead), several
   GPUs -> ``MirroredStrategy``, TPU -> ``TPUStrategy``.
+
+The last :class:`Hardware` set up is kept (:func:`current`), so that
+``GAN.compile`` follows its XLA choice.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 
 from ganlab._checks import one_of, positive_int
 
-PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")
+_current: Hardware | None = None
 
 
 @dataclasses.dataclass
@@ -83,15 +91,17 @@ def _has_tensor_cores(gpus) -> bool:
     return bool(gpus)
 
 
-def setup(precision: str = "auto", jit_compile: bool | str = "auto", memory_growth: bool = True,
+def setup(precision: str = "float32", jit_compile: bool = False, memory_growth: bool = True,
           cpu_replicas: int | None = None) -> Hardware:
     """Find the hardware, configure TensorFlow for it and return a :class:`Hardware`.
 
     Args:
-        precision: ``"auto"`` (float16 on tensor-core GPUs, bfloat16 on TPU,
-            float32 elsewhere) or one of ``"float32"``, ``"mixed_float16"``,
-            ``"mixed_bfloat16"`` to override. Sets Keras' global policy.
-        jit_compile: ``"auto"`` (off on CPU, on elsewhere), ``True`` or ``False``.
+        precision: ``"float32"`` (the default, everywhere), ``"mixed"`` (opt in:
+            ``mixed_float16`` on GPUs, ``mixed_bfloat16`` on TPUs; on a CPU it
+            stays float32, with a warning, since half precision is slower there),
+            or ``"mixed_float16"`` / ``"mixed_bfloat16"`` to force one. Sets Keras'
+            global policy.
+        jit_compile: XLA for ``GAN.compile``: ``False`` (the default) or ``True``.
         memory_growth: let TensorFlow take GPU memory as it needs it instead of
             all at once (must run before the GPUs are first used).
         cpu_replicas: on a CPU-only machine, split the CPU into this many logical
@@ -103,13 +113,15 @@ def setup(precision: str = "auto", jit_compile: bool | str = "auto", memory_grow
     import tensorflow as tf
 
     one_of("precision", precision, PRECISIONS)
-    one_of("jit_compile", jit_compile, ("auto", True, False))
+    if jit_compile not in (True, False):
+        raise ValueError(f"jit_compile must be True or False, got {jit_compile!r}; XLA is opt-in "
+                         "(jit_compile=True) until a measurement on your hardware shows it faster.")
 
     tpu = _find_tpu()
     if tpu is not None:
         strategy = tf.distribute.TPUStrategy(tpu)
         names = [d.name for d in tf.config.list_logical_devices("TPU")]
-        kind, auto_precision, details = "TPU", "mixed_bfloat16", [f"{len(names)} TPU cores"]
+        kind, mixed, details = "TPU", "mixed_bfloat16", [f"{len(names)} TPU cores"]
     else:
         gpus = tf.config.list_physical_devices("GPU")
         if gpus:
@@ -123,9 +135,9 @@ def setup(precision: str = "auto", jit_compile: bool | str = "auto", memory_grow
             details = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
             strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
             kind = "GPU"
-            auto_precision = "mixed_float16" if _has_tensor_cores(gpus) else "float32"
+            mixed = "mixed_float16" if _has_tensor_cores(gpus) else "float32"
         else:
-            kind, auto_precision = "CPU", "float32"
+            kind, mixed = "CPU", "float32"
             if cpu_replicas is not None:
                 positive_int("cpu_replicas", cpu_replicas, example=2)
                 cpu = tf.config.list_physical_devices("CPU")[0]
@@ -145,8 +157,17 @@ def setup(precision: str = "auto", jit_compile: bool | str = "auto", memory_grow
                 strategy = tf.distribute.get_strategy()
             details = [f"{os.cpu_count()} CPU cores"] + ([f"{len(names)} logical devices"] if len(names) > 1 else [])
 
-    chosen = auto_precision if precision == "auto" else precision
+    chosen = mixed if precision == "mixed" else precision
+    if precision == "mixed" and chosen == "float32":
+        warnings.warn(f"precision='mixed' stays float32 on this {kind}: half precision is only faster on GPUs with "
+                      "tensor cores (compute capability 7.0+) and on TPUs.", stacklevel=2)
     keras.mixed_precision.set_global_policy(chosen)
-    xla = (kind != "CPU") if jit_compile == "auto" else bool(jit_compile)
-    return Hardware(kind=kind, device_names=names, strategy=strategy, precision=chosen,
-                    jit_compile=xla, details=details)
+    global _current
+    _current = Hardware(kind=kind, device_names=names, strategy=strategy, precision=chosen,
+                        jit_compile=bool(jit_compile), details=details)
+    return _current
+
+
+def current() -> Hardware | None:
+    """The :class:`Hardware` of the last :func:`setup` in this process, or ``None`` before any."""
+    return _current

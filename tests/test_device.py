@@ -34,13 +34,35 @@ def test_setup_overrides():
     assert "XLA on" in hardware.describe()
 
 
+def test_float32_and_no_xla_unless_asked_on_any_hardware():
+    hardware = device.setup()
+    assert hardware.precision == "float32" and keras.mixed_precision.global_policy().name == "float32"
+    assert hardware.jit_compile is False and device.current() is hardware
+
+
+@needs_cpu_only
+def test_mixed_precision_is_opt_in_and_stays_float32_on_a_cpu():
+    with pytest.warns(UserWarning, match="stays float32 on this CPU"):
+        hardware = device.setup(precision="mixed")
+    assert hardware.precision == "float32" and keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_a_forced_mixed_policy_is_set_and_can_be_undone():
+    try:
+        assert device.setup(precision="mixed_bfloat16").precision == "mixed_bfloat16"
+        assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    finally:
+        device.setup()
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
 @pytest.mark.bad_input
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"precision": "float16"}, ValueError,
-     "precision must be one of 'auto', 'float32', 'mixed_float16', 'mixed_bfloat16'; got 'float16'"),
-    ({"precision": "fp32"}, ValueError, "precision must be one of"),
-    ({"jit_compile": "yes"}, ValueError, "jit_compile must be one of 'auto', True, False"),
-], ids=["precision-float16", "precision-fp32", "jit-yes"])
+     "precision must be one of 'float32', 'mixed', 'mixed_float16', 'mixed_bfloat16'; got 'float16'"),
+    ({"precision": "auto"}, ValueError, "precision must be one of"),
+    ({"jit_compile": "auto"}, ValueError, "jit_compile must be True or False.*opt-in"),
+], ids=["precision-float16", "precision-auto", "jit-auto"])
 def test_setup_bad_inputs(kwargs, error, match):
     with pytest.raises(error, match=match):
         device.setup(**kwargs)
