@@ -13,6 +13,23 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if _has_nvidia else "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
+def _check_backend() -> None:
+    """ganlab is written for Keras' TensorFlow backend (tf.GradientTape, tf.data, tf.distribute): say so at once."""
+    import sys
+
+    chosen = os.environ["KERAS_BACKEND"]
+    if "keras" in sys.modules and hasattr(sys.modules["keras"], "backend"):
+        chosen = sys.modules["keras"].backend.backend()  # Keras was imported first and has fixed its backend
+    if chosen != "tensorflow":
+        raise ImportError(
+            f"ganlab needs Keras' TensorFlow backend, but Keras is set to use {chosen!r} (KERAS_BACKEND). "
+            "Set KERAS_BACKEND=tensorflow, or unset it, before Python starts (in a notebook: restart the kernel "
+            "after changing it), and import ganlab before keras."
+        )
+
+
+_check_backend()
+
 
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with C-level stderr closed: its start-up lines (oneDNN, CUDA stubs) are printed

@@ -1,4 +1,5 @@
 """pyproject.toml and environment.yml declare the same dependencies."""
+import os
 import tomllib
 from pathlib import Path
 
@@ -74,3 +75,15 @@ def test_readme_mentions_pytest():
     if not readme.is_file():
         pytest.skip("no README.md yet")
     assert "pytest" in readme.read_text(encoding="utf-8")
+
+
+@pytest.mark.bad_input
+def test_another_keras_backend_is_refused_at_import_with_the_fix():
+    import subprocess
+    import sys
+
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    done = subprocess.run([sys.executable, "-c", "import ganlab"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode != 0
+    assert "ganlab needs Keras' TensorFlow backend" in done.stderr and "'jax'" in done.stderr
+    assert "KERAS_BACKEND=tensorflow" in done.stderr
