@@ -1,7 +1,8 @@
 """The ``ganlab`` command: the course without a notebook open.
 
     ganlab doctor             versions, hardware, where the data was found
-    ganlab course             open the notebooks in JupyterLab
+    ganlab course             open the notebooks in JupyterLab (after a pip install: copies them to
+                              ~/ganlab-course first, or to --into DIR)
     ganlab course --headless  execute every notebook, write executed copies, report how each went
     ganlab student-copies     write the notebooks without their exercise solutions (for assignments)
 """
@@ -9,13 +10,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
+# In a checkout the notebooks sit beside the package; a wheel carries them as ganlab/notebooks (pyproject.toml).
+CHECKOUT_NOTEBOOKS = ROOT / "notebooks"
+PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+NOTEBOOKS = CHECKOUT_NOTEBOOKS if CHECKOUT_NOTEBOOKS.is_dir() else PACKAGED_NOTEBOOKS
+DEFAULT_COURSE_FOLDER = Path.home() / "ganlab-course"
 
 
 def doctor() -> int:
@@ -43,6 +49,28 @@ def notebooks() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
+def copy_course(into: Path) -> Path:
+    """Copy the course's notebooks into ``into`` (created if needed) and return it.
+
+    A notebook already there is kept, not overwritten: it may hold a learner's work.
+    """
+    sources = notebooks()
+    if not sources:
+        raise SystemExit(f"No notebooks found in {NOTEBOOKS}: reinstall ganlab (pip install --force-reinstall ganlab).")
+    into = Path(into).expanduser()
+    if into.exists() and not into.is_dir():
+        raise SystemExit(f"--into {into} is a file; name a folder for the notebooks, for example ~/ganlab-course.")
+    into.mkdir(parents=True, exist_ok=True)
+    for path in sources:
+        target = into / path.name
+        if target.exists():
+            print(f"{target}: kept (already there; delete it to get a fresh copy)")
+        else:
+            shutil.copyfile(path, target)
+            print(f"{target}: copied")
+    return into
+
+
 def run_headless(output_dir: Path, timeout: int) -> int:
     """Execute every notebook top to bottom on a fresh kernel; print one line each; 1 if any failed."""
     import nbformat
@@ -50,13 +78,15 @@ def run_headless(output_dir: Path, timeout: int) -> int:
     from nbclient.exceptions import CellExecutionError
 
     output_dir.mkdir(parents=True, exist_ok=True)
+    # Notebooks write figures and checkpoints beside themselves: never inside an installed package.
+    working_folder = NOTEBOOKS if NOTEBOOKS != PACKAGED_NOTEBOOKS else output_dir
     failed = 0
     for path in notebooks():
         notebook = nbformat.read(path, as_version=4)
         start = time.time()
         try:
             NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+                           resources={"metadata": {"path": str(working_folder)}}).execute()
             verdict = "ok"
         except CellExecutionError as error:
             failed += 1
@@ -73,7 +103,12 @@ def main(argv=None) -> int:
     commands.add_parser("doctor", help="check versions, hardware and data")
     course = commands.add_parser("course", help="open the notebooks in JupyterLab, or run them all headless")
     course.add_argument("--headless", action="store_true", help="execute every notebook instead of opening JupyterLab")
-    course.add_argument("--output", type=Path, default=NOTEBOOKS / "executed", help="where executed copies go")
+    course.add_argument("--into", type=Path, default=None,
+                        help="copy the notebooks into this folder and open them there (default after a pip install: "
+                             f"{DEFAULT_COURSE_FOLDER}; in a checkout they open in place)")
+    course.add_argument("--no-lab", action="store_true", help="copy the notebooks but do not start JupyterLab")
+    course.add_argument("--output", type=Path, default=None,
+                        help="where executed copies go (default: executed/ beside the notebooks, or in the course folder)")
     course.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
     students = commands.add_parser("student-copies", help="write copies of the notebooks without the solutions")
     students.add_argument("notebooks", nargs="*", type=Path, help="notebooks to copy (default: all of the course's)")
@@ -105,9 +140,17 @@ def main(argv=None) -> int:
             print(f"{path}: {'updated' if changed else 'already up to date'} ({repository_url()})")
         return 0
     if args.headless:
-        return run_headless(args.output, args.timeout)
-    os.chdir(NOTEBOOKS)
-    command = [sys.executable, "-m", "jupyter", "lab", str(NOTEBOOKS)]
+        checkout = NOTEBOOKS != PACKAGED_NOTEBOOKS
+        output = args.output or ((NOTEBOOKS if checkout else DEFAULT_COURSE_FOLDER) / "executed")
+        return run_headless(output, args.timeout)
+    folder = NOTEBOOKS
+    if args.into is not None or NOTEBOOKS == PACKAGED_NOTEBOOKS:
+        folder = copy_course(args.into or DEFAULT_COURSE_FOLDER)
+    if args.no_lab:
+        print(f"the course is in {folder}; open it with: jupyter lab {folder}")
+        return 0
+    os.chdir(folder)
+    command = [sys.executable, "-m", "jupyter", "lab", str(folder)]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and Colab-like machines run as root
         command.append("--allow-root")
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

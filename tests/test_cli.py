@@ -42,3 +42,40 @@ def test_headless_run_executes_each_notebook_and_reports_failures(tmp_path, monk
 def test_unknown_command_is_refused():
     with pytest.raises(SystemExit):
         cli.main(["train-everything"])
+
+
+def test_a_wheel_carries_the_notebooks_and_course_into_writes_them(tmp_path):
+    """Built as a wheel and unpacked outside the checkout, `ganlab course --into DIR --no-lab` copies the notebooks."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = cli.ROOT
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                            "-w", str(tmp_path / "wheel"), str(root)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    wheel = next((tmp_path / "wheel").glob("ganlab-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    expected = [f"ganlab/notebooks/{path.name}" for path in cli.notebooks()]
+    assert expected and all(name in names for name in expected)
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+
+    into = tmp_path / "my course"
+    (into).mkdir()
+    (into / expected[0].split("/")[-1]).write_text("my own work")  # a learner's edited copy is kept
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from ganlab import cli; "
+              "assert cli.NOTEBOOKS == cli.PACKAGED_NOTEBOOKS, cli.NOTEBOOKS; "
+              "sys.exit(cli.main(['course', '--into', sys.argv[2], '--no-lab']))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "site"), str(into)], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in into.glob("*.ipynb")) == [name.split("/")[-1] for name in expected]
+    assert (into / expected[0].split("/")[-1]).read_text() == "my own work"
+    assert "kept" in done.stdout and "copied" in done.stdout and "jupyter lab" in done.stdout
+
+
+def test_course_into_a_file_is_refused(tmp_path):
+    target = tmp_path / "a file"
+    target.write_text("")
+    with pytest.raises(SystemExit, match="is a file"):
+        cli.copy_course(target)
