@@ -5,6 +5,9 @@
                               ~/ganlab-course first, or to --into DIR)
     ganlab course --headless  execute every notebook, write executed copies, report how each went
     ganlab student-copies     write the notebooks without their exercise solutions (for assignments)
+    ganlab train              train a GAN in a terminal; resumes when run again; several machines via TF_CONFIG
+    ganlab sample             draw a grid or an array from a saved generator
+    ganlab evaluate           Fréchet distance and classifier score of a saved generator
 """
 from __future__ import annotations
 
@@ -97,6 +100,23 @@ def run_headless(output_dir: Path, timeout: int) -> int:
     return 1 if failed else 0
 
 
+def run_job(args) -> int:
+    """``ganlab train``, ``sample`` and ``evaluate``: the functions of :mod:`ganlab.runs`."""
+    from ganlab import runs
+
+    if args.command == "train":
+        runs.train(args.output, family=args.model, dataset=args.dataset, epochs=args.epochs,
+                   batch_size=args.batch_size, width=args.width, limit=args.limit, fd_samples=args.fd_samples,
+                   seed=args.seed, cpu_replicas=args.cpu_replicas)
+    elif args.command == "sample":
+        print(f"wrote {runs.sample(args.generator, args.output, n=args.n, seed=args.seed)}")
+    else:
+        result = runs.evaluate(args.generator, dataset=args.dataset, n=args.n, seed=args.seed)
+        print(f"{args.generator}: {result['samples']:,} samples against as many {args.dataset} test images")
+        print(f"Fréchet distance {result['frechet_distance']:.2f}, classifier score {result['classifier_score']:.2f}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="ganlab", description="The GAN course from the command line.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -116,7 +136,31 @@ def main(argv=None) -> int:
     colab = commands.add_parser("colab", help="rewrite the notebooks' Open-in-Colab badges and install cells "
                                 "from [project.urls] Repository in pyproject.toml")
     colab.add_argument("notebooks", nargs="*", type=Path, help="notebooks to update (default: all of the course's)")
+    train = commands.add_parser("train", help="train a GAN without a notebook (run the same command again to resume)")
+    train.add_argument("--model", default="dcgan", choices=["dcgan", "wgan_gp"])
+    train.add_argument("--dataset", default="mnist", choices=["mnist", "fashion_mnist"])
+    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--batch-size", type=int, default=64, help="the global batch, split among replicas")
+    train.add_argument("--width", type=int, default=32, help="the DCGAN's width")
+    train.add_argument("--limit", type=int, default=None, help="train on only the first LIMIT images")
+    train.add_argument("--fd-samples", type=int, default=2000, help="samples for the Fréchet distance each epoch")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--cpu-replicas", type=int, default=None,
+                       help="split the CPU into this many devices under a MirroredStrategy (for testing)")
+    train.add_argument("--output", type=Path, default=Path("runs") / "train", help="the run's folder")
+    sample = commands.add_parser("sample", help="draw samples from a saved generator (.keras)")
+    sample.add_argument("generator", type=Path)
+    sample.add_argument("--output", type=Path, default=Path("samples.png"), help="a .png grid or a .npy array")
+    sample.add_argument("-n", type=int, default=64)
+    sample.add_argument("--seed", type=int, default=0)
+    evaluate = commands.add_parser("evaluate", help="measure a saved generator against the test set")
+    evaluate.add_argument("generator", type=Path)
+    evaluate.add_argument("--dataset", default="mnist", choices=["mnist", "fashion_mnist"])
+    evaluate.add_argument("-n", type=int, default=10000, help="samples (and test images) compared")
+    evaluate.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.command in ("train", "sample", "evaluate"):
+        return run_job(args)
     if args.command == "doctor":
         return doctor()
     if args.command == "student-copies":

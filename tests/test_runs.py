@@ -1,0 +1,98 @@
+"""ganlab train / sample / evaluate (ganlab.runs): a run's files, a killed run resumed, and two workers on loopback."""
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from ganlab import cli, runs
+
+TINY = ["--epochs", "2", "--limit", "256", "--batch-size", "32", "--width", "8", "--fd-samples", "200"]
+
+
+def history(folder):
+    with open(folder / "history.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def command(*args):
+    return [sys.executable, "-u", "-m", "ganlab.cli", *args]
+
+
+def environment(**extra):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", GANLAB_QUICK="1")
+    env.pop("TF_CONFIG", None)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    assert cli.main(["train", "--output", str(folder), *TINY]) == 0
+    return folder
+
+
+def test_train_writes_the_generator_samples_logs_and_best_checkpoint(trained):
+    for name in ("generator.keras", "best_generator.keras", "best.weights.h5", "samples.png", "history.csv", "logs"):
+        assert (trained / name).exists(), name
+    rows = history(trained)
+    assert [row["epoch"] for row in rows] == ["0", "1"]
+    assert all(np.isfinite(float(row["fid"])) and float(row["fid"]) > 0 for row in rows)
+    assert not (trained / "backup").exists()  # BackupAndRestore removes its checkpoint when training ends
+
+
+def test_sample_and_evaluate_a_saved_generator(trained, tmp_path, capsys):
+    assert cli.main(["sample", str(trained / "generator.keras"), "--output", str(tmp_path / "grid.png")]) == 0
+    import imageio.v3 as iio
+
+    assert iio.imread(tmp_path / "grid.png").shape == (8 * 29 + 1, 8 * 29 + 1)
+    array = runs.sample(trained / "generator.keras", tmp_path / "x.npy", n=10, seed=3)
+    assert np.load(array).shape == (10, 28, 28, 1)
+    np.testing.assert_allclose(np.load(array), np.load(runs.sample(trained / "generator.keras", tmp_path / "y.npy",
+                                                                   n=10, seed=3)), atol=1e-6)
+    assert cli.main(["evaluate", str(trained / "generator.keras"), "-n", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "Fréchet distance" in out and "classifier score" in out
+    result = runs.evaluate(trained / "generator.keras", n=300)
+    assert result["frechet_distance"] > 10 and 1 <= result["classifier_score"] <= 10  # an untrained generator
+
+
+@pytest.mark.bad_input
+def test_bad_arguments_are_refused_with_the_fix(trained, tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match=r"output must end in \.png .* or \.npy"):
+        runs.sample(trained / "generator.keras", tmp_path / "grid.jpg")
+    with pytest.raises(ValueError, match="family must be one of"):
+        runs.build("stylegan", (28, 28, 1), 8, 0)
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["localhost:1", "localhost:2"]},
+                                                "task": {"type": "worker", "index": 5}}))
+    with pytest.raises(ValueError, match=r"TF_CONFIG names 2 workers but its task is .*index.*from 0 to 1"):
+        runs.strategy_from_environment()
+
+
+def test_a_killed_run_resumes_at_the_epoch_it_lost(tmp_path):
+    folder = tmp_path / "killed"
+    args = command("train", "--output", str(folder), *TINY[:1], "3", *TINY[2:])
+    job = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment())
+    seen = []
+    for line in job.stdout:  # kill it as soon as the second epoch starts: the first is then backed up
+        seen.append(line)
+        if line.startswith("Epoch 2/3"):
+            job.send_signal(signal.SIGKILL)
+            break
+    job.wait(timeout=120)
+    assert job.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    assert (folder / "backup").exists() and [row["epoch"] for row in history(folder)] == ["0"]
+
+    again = subprocess.run(args, capture_output=True, text=True, env=environment(), timeout=600)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "resuming from the last finished epoch" in again.stdout
+    assert "Epoch 1/3" not in again.stdout and "Epoch 2/3" in again.stdout  # the first epoch is not trained again
+    assert [row["epoch"] for row in history(folder)] == ["0", "1", "2"]
+    assert (folder / "generator.keras").exists()
