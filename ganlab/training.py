@@ -70,6 +70,9 @@ class GAN(keras.Model):
         seed: seed of the noise drawn during training (``None``: from ``ganlab.seed``).
         r1_weight: gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2 added to D's loss
             (Mescheder et al., 2018; ``losses.r1_penalty``); 0 (the default) adds none.
+        ema_decay: keep ``ema_generator``, an exponential moving average of the generator's weights
+            (Karras et al., 2018; Yazici et al., 2019), and draw ``sample`` from it; ``None`` keeps none.
+            See :meth:`update_ema`.
 
     Metrics logged each step: ``d_loss``, ``g_loss``, ``d_real`` (mean D(x) on
     real samples) and ``d_fake`` (mean D(G(z))). At the equilibrium both are 1/2.
@@ -77,7 +80,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, discriminator_steps: int = 1,
                  generator_loss="non_saturating", seed: int | None = None, r1_weight: float = 0.0,
-                 name: str = "gan", **kwargs):
+                 ema_decay: float | None = None, name: str = "gan", **kwargs):
         super().__init__(name=name, **kwargs)
         for arg, model in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(model, keras.Model):
@@ -105,6 +108,8 @@ class GAN(keras.Model):
         self.r1_weight = positive_float("r1_weight", r1_weight, allow_zero=True)
         self.latent_dim = int(generator.input_shape[1])
         self.sample_shape = sample_shape
+        self.ema_decay = None if ema_decay is None else positive_float("ema_decay", ema_decay, maximum=0.99999)
+        self.ema_generator = None if ema_decay is None else _averaged_copy(generator)
         # Noise is drawn statelessly from (seed, step, draw, replica): the step counter is saved with the
         # weights, so a run restored from a checkpoint draws the same noise as one that never stopped.
         self.noise_seed = int(seed if seed is not None else random.randint(0, 2**31 - 1))
@@ -203,7 +208,7 @@ class GAN(keras.Model):
                 f"{filepath} could not be restored into this GAN ({type(error).__name__}: {str(error)[:300]}). "
                 "If training was killed while writing it, the file is truncated: delete it (Keras' "
                 "BackupAndRestore keeps the previous copy as *.bkp) and train again. If it was saved from "
-                "models of another shape, build the same generator and discriminator before loading."
+                "models of another shape, or with ema_decay set differently, build the same GAN before loading."
             ) from error
 
     @staticmethod
@@ -272,9 +277,30 @@ class GAN(keras.Model):
             d_loss, real_logits, fake_logits = self.discriminator_step(part, draw=i)
             d_losses.append(d_loss)
         g_loss = self.generator_step(tf.shape(part)[0], draw=k)
+        if self.ema_generator is not None:
+            self.update_ema()
         self.step_counter.assign_add(1)
         self.track(tf.add_n(d_losses) / k, g_loss, real_logits, fake_logits)
         return {metric.name: metric.result() for metric in self.metrics}
+
+    def update_ema(self):
+        """Move ``ema_generator`` towards the generator: ema = d * ema + (1 - d) * weights, after each G step.
+
+        d = min(ema_decay, (1 + t) / (10 + t)) at step t, a warm-up as in TensorFlow's
+        ``ExponentialMovingAverage(num_updates=t)``: early on the average forgets the random
+        initial weights quickly, later it spans about 1 / (1 - ema_decay) steps. Trainable weights
+        are averaged; the rest (batch norm's moving mean and variance) are copied, so the averaged
+        weights are normalised by the raw network's recent statistics (measured against averaging
+        them too: see ``benchmarks/recipe_levers.py``).
+        """
+        step = tf.cast(self.step_counter, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for weight, average in zip(self.generator.weights, self.ema_generator.weights):
+            if weight.trainable:
+                d = tf.cast(decay, average.dtype)
+                average.assign(d * average + (1 - d) * tf.cast(weight, average.dtype))
+            else:
+                average.assign(weight)
 
     def track(self, d_loss, g_loss, real_logits, fake_logits):
         """Update the logged metrics from one step's losses and D's last outputs."""
@@ -345,11 +371,21 @@ class GAN(keras.Model):
             )
 
     # -- using the trained model -------------------------------------------------------------------
-    def sample(self, n: int, seed: int | None = 0, batch_size: int = 1024) -> np.ndarray:
-        """Draw ``n`` samples as a NumPy array (n, *sample_shape); the same seed gives the same noise."""
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The network that ``sample`` draws from: ``ema_generator`` if the GAN keeps one, else ``generator``."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def sample(self, n: int, seed: int | None = 0, batch_size: int = 1024, raw: bool = False) -> np.ndarray:
+        """Draw ``n`` samples as a NumPy array (n, *sample_shape); the same seed gives the same noise.
+
+        They come from ``sampling_generator`` (the weight average when there is one);
+        ``raw=True`` draws from the trained ``generator`` itself.
+        """
         positive_int("n", n, example=64)
         noise = self.fixed_noise(n, seed)
-        parts = [self.generator(noise[i:i + batch_size], training=False) for i in range(0, n, batch_size)]
+        network = self.generator if raw else self.sampling_generator
+        parts = [network(noise[i:i + batch_size], training=False) for i in range(0, n, batch_size)]
         return np.concatenate([keras.ops.convert_to_numpy(p) for p in parts]).astype(np.float32)
 
     def fixed_noise(self, n: int, seed: int | None = 0) -> np.ndarray:
@@ -512,6 +548,19 @@ class UnrolledGAN(GAN):
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss
+
+
+def _averaged_copy(generator: keras.Model) -> keras.Model:
+    """A frozen clone of ``generator`` with its current weights, to hold their moving average."""
+    try:
+        copy = keras.models.clone_model(generator)
+    except Exception as error:  # subclassed models without get_config cannot be cloned
+        raise TypeError(f"ema_decay needs a generator keras.models.clone_model can copy (a functional or "
+                        f"Sequential model, as ganlab.models builds); this one failed: {error}") from error
+    copy.name = f"{generator.name}_ema"
+    copy.set_weights(generator.get_weights())
+    copy.trainable = False  # it is never trained, only assigned: keep its weights out of GAN.trainable_weights
+    return copy
 
 
 def train_critic(critic: keras.Model, real, fake, constraint: str = "gradient_penalty", steps: int = 2000,

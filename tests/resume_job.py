@@ -1,11 +1,12 @@
 """A small training job for tests/test_resume.py: run as a subprocess, killed and restarted.
 
-    python resume_job.py WORKDIR EPOCHS [--backup]
+    python resume_job.py WORKDIR EPOCHS [--backup] [--ema]
 
 Trains a toy GAN with ganlab.seed(0) for EPOCHS epochs, logging each epoch it
 starts to WORKDIR/epochs.log and, at the end, the final weights to
 WORKDIR/final.npz. With --backup, Keras' BackupAndRestore keeps a checkpoint in
-WORKDIR/backup after every epoch and restores it on start.
+WORKDIR/backup after every epoch and restores it on start. With --ema, the GAN
+keeps a moving average of the generator (ema_decay=0.9), saved and restored with the rest.
 """
 import os
 import sys
@@ -40,7 +41,7 @@ def main():
     generator = models.mlp_generator(latent_dim=4, output_shape=(2,), hidden_units=(16,), output_activation=None,
                                      batch_norm=True)
     discriminator = models.mlp_discriminator(input_shape=(2,), hidden_units=(16,), dropout=0.2)
-    gan = GAN(generator, discriminator, discriminator_steps=2)
+    gan = GAN(generator, discriminator, discriminator_steps=2, ema_decay=0.9 if "--ema" in sys.argv else None)
     gan.compile()
     callbacks = [LogEpochs(workdir / "epochs.log", pause=0.01)]
     if "--backup" in sys.argv:

@@ -28,15 +28,17 @@ def epochs_started(workdir):
     return [(int(pid), int(epoch)) for pid, epoch in rows]
 
 
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
+@pytest.fixture(scope="module", params=[[], ["--ema"]], ids=["plain", "ema"])
+def uninterrupted(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("uninterrupted")
-    finish(run(workdir))
-    return np.load(workdir / "final.npz")
+    finish(run(workdir, *request.param))
+    return np.load(workdir / "final.npz"), request.param
 
 
 def test_killed_run_resumes_to_identical_weights(tmp_path, uninterrupted):
-    first = run(tmp_path, "--backup")
+    """Also with the generator's moving average (--ema): it is part of the checkpoint and of final.npz."""
+    uninterrupted, options = uninterrupted
+    first = run(tmp_path, "--backup", *options)
     metadata = tmp_path / "backup" / "training_metadata.json"
     deadline = time.time() + 240
     # Kill once a checkpoint from the end of epoch 2 exists and epoch 3 has begun.
@@ -55,7 +57,7 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, uninterrupted):
     assert not (tmp_path / "final.npz").exists()
     killed_at = epochs_started(tmp_path)[-1][1]
 
-    finish(run(tmp_path, "--backup"))
+    finish(run(tmp_path, "--backup", *options))
     rows = epochs_started(tmp_path)
     pids = list(dict.fromkeys(pid for pid, _ in rows))
     resumed_epochs = [epoch for pid, epoch in rows if pid == pids[1]]
