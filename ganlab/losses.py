@@ -146,7 +146,9 @@ def r1_penalty(discriminator, real, weight: float = 1.0):
     """
     import tensorflow as tf
 
-    pack = getattr(discriminator, "pack", 1)
+    from ganlab.models.diversity import pack_size
+
+    pack = pack_size(discriminator)
     real = tf.convert_to_tensor(real)
     with tf.GradientTape() as tape:
         tape.watch(real)

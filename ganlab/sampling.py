@@ -27,8 +27,10 @@ from ganlab._checks import positive_float, positive_int, samples
 
 def _per_sample(gan, discriminator) -> keras.Model:
     """``discriminator``, if it gives one logit per sample of ``gan``'s generator; a clear error if not."""
-    if getattr(discriminator, "pack", 1) != 1:
-        raise ValueError(f"The discriminator judges {discriminator.pack} samples at once (PacGAN), so it has no "
+    from ganlab.models.diversity import pack_size
+
+    if pack_size(discriminator) != 1:
+        raise ValueError(f"The discriminator judges {pack_size(discriminator)} samples at once (PacGAN), so it has no "
                          "logit for a single sample. Rejection sampling needs one: use a GAN whose discriminator "
                          "takes one sample at a time.")
     expected = tuple(gan.sample_shape)

@@ -51,6 +51,23 @@ def test_a_packed_gan_and_wgan_train_on_the_ring():
 
 
 @pytest.mark.bad_input
+def test_the_pack_size_survives_cloning_and_saving(tmp_path):
+    """R1 needs the pack size; it is read from the model's layers, so a clone or a loaded copy keeps it."""
+    from ganlab import losses
+
+    judge = models.packed(models.mlp_discriminator(input_shape=(8,), hidden_units=(4,), dropout=0), 4)
+    clone = keras.models.clone_model(judge)
+    clone.set_weights(judge.get_weights())
+    judge.save(tmp_path / "judge.keras")
+    loaded = keras.saving.load_model(tmp_path / "judge.keras", compile=False)
+    assert models.pack_size(judge) == models.pack_size(clone) == models.pack_size(loaded) == 4
+    assert models.pack_size(models.mlp_discriminator(input_shape=(2,), hidden_units=(4,))) == 1
+    real = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32)
+    penalty = float(losses.r1_penalty(judge, real, 1.0))
+    assert float(losses.r1_penalty(loaded, real, 1.0)) == pytest.approx(penalty, rel=1e-5)
+    assert penalty > 0
+
+
 def test_packed_refuses_an_inner_model_of_the_wrong_width():
     with pytest.raises(ValueError, match=r"does not divide by pack=4"):
         models.packed(models.mlp_discriminator(input_shape=(6,), hidden_units=(4,)), 4)

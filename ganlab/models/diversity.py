@@ -81,9 +81,23 @@ def packed(inner: keras.Model, pack: int, name: str = "packed_discriminator") ->
     sample_shape = inner_shape[:-1] + (inner_shape[-1] // pack,)
     samples = keras.Input(shape=sample_shape, name="samples")
     logits = inner(PackSamples(pack)(samples))
-    model = keras.Model(samples, RepeatLogits(pack, dtype="float32")(logits), name=name)
-    model.pack = pack  # read by losses.r1_penalty: each pack's logit appears pack times in the output
-    return model
+    return keras.Model(samples, RepeatLogits(pack, dtype="float32")(logits), name=name)
+
+
+def pack_size(model: keras.Model) -> int:
+    """How many samples ``model`` judges at once: the ``pack`` of its :class:`RepeatLogits` layer, else 1.
+
+    Read from the layer (whose config holds it), so it survives ``clone_model`` and
+    saving and loading; ``losses.r1_penalty`` needs it, since each pack's logit
+    appears ``pack`` times in the output.
+    """
+    layers_to_visit = list(getattr(model, "layers", []))
+    while layers_to_visit:
+        layer = layers_to_visit.pop()
+        if isinstance(layer, RepeatLogits):
+            return layer.pack
+        layers_to_visit.extend(getattr(layer, "layers", []))
+    return 1
 
 
 @keras.saving.register_keras_serializable(package="ganlab")
