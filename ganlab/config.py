@@ -9,7 +9,11 @@ from __future__ import annotations
 import os
 import random
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from ganlab._checks import positive_int
 
 QUICK_ENV = "GANLAB_QUICK"
 
@@ -37,11 +41,6 @@ def seed(value: int = 0, *, deterministic: bool = True) -> None:
     which also makes ``tf.data`` deterministic. Call it before building models:
     weights are drawn when a layer is built.
     """
-    import keras
-    import tensorflow as tf
-
-    from ganlab._checks import positive_int
-
     positive_int("value", value, minimum=0, example=0)
     keras.utils.set_random_seed(int(value))
     random.seed(int(value))

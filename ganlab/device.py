@@ -28,6 +28,9 @@ import dataclasses
 import os
 import warnings
 
+import keras
+import tensorflow as tf
+
 from ganlab._checks import one_of, positive_int
 
 PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")
@@ -52,9 +55,6 @@ class Hardware:
 
     def describe(self) -> str:
         """One line for a notebook's setup cell."""
-        import keras
-        import tensorflow as tf
-
         names = ", ".join(self.details or self.device_names)
         strategy = type(self.strategy).__name__.replace("_DefaultDistributionStrategy", "default strategy")
         return (
@@ -68,8 +68,6 @@ class Hardware:
 
 
 def _find_tpu():
-    import tensorflow as tf
-
     if not (os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME") or os.path.exists("/dev/accel0")):
         return None
     try:
@@ -82,8 +80,6 @@ def _find_tpu():
 
 
 def _has_tensor_cores(gpus) -> bool:
-    import tensorflow as tf
-
     for gpu in gpus:
         capability = tf.config.experimental.get_device_details(gpu).get("compute_capability")
         if not capability or tuple(capability) < (7, 0):
@@ -109,9 +105,6 @@ def setup(precision: str = "float32", jit_compile: bool = False, memory_growth: 
             for testing distributed code; must be called before TensorFlow runs
             anything.
     """
-    import keras
-    import tensorflow as tf
-
     one_of("precision", precision, PRECISIONS)
     if jit_compile not in (True, False):
         raise ValueError(f"jit_compile must be True or False, got {jit_compile!r}; XLA is opt-in "

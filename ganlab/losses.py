@@ -8,7 +8,10 @@ Every function returns the mean over the batch, a scalar.
 """
 from __future__ import annotations
 
+import tensorflow as tf
 from keras import ops
+
+from ganlab.models.diversity import pack_size
 
 
 def _logits(name: str, value):
@@ -117,8 +120,6 @@ def gradient_penalty(critic, real, fake, weight: float = 10.0, alpha=None, seed=
     drawn uniformly in [0, 1] per sample (pass ``alpha`` (batch,) to fix it). Keeps the
     critic near 1-Lipschitz where it matters: between the two distributions.
     """
-    import tensorflow as tf
-
     real = tf.convert_to_tensor(real)
     fake = tf.cast(tf.convert_to_tensor(fake), real.dtype)
     if alpha is None:
@@ -144,10 +145,6 @@ def r1_penalty(discriminator, real, weight: float = 1.0):
     from mode to mode. For a packed discriminator (``ganlab.models.packed``) the
     gradient is that of each pack's logit, counted once and not once per sample.
     """
-    import tensorflow as tf
-
-    from ganlab.models.diversity import pack_size
-
     pack = pack_size(discriminator)
     real = tf.convert_to_tensor(real)
     with tf.GradientTape() as tape:

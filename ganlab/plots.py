@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import math
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import tensorflow as tf
 
 from ganlab import metrics
 from ganlab._checks import one_of, positive_int
@@ -60,8 +62,6 @@ def discriminator_heatmap(ax, gan, reach: float, resolution: int = 120, colorbar
     if hasattr(gan, "discriminate"):
         d = gan.discriminate(points)
     else:
-        import keras
-
         d = keras.ops.convert_to_numpy(keras.ops.sigmoid(gan(points, training=False)))
     d = np.asarray(d).reshape(xx.shape)
     image = ax.imshow(d, extent=(-reach, reach, -reach, reach), origin="lower", cmap="RdBu_r", vmin=0, vmax=1,
@@ -151,7 +151,6 @@ def history(history, keys=("d_loss", "g_loss"), ax=None, title: str | None = Non
 
 def generator_loss_gradients(ax=None):
     """|dL_G / d logit| against D(G(z)) for the minimax and non-saturating losses, computed by autodiff."""
-    import tensorflow as tf
 
     from ganlab import losses
 

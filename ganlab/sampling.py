@@ -21,6 +21,7 @@ import dataclasses
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from ganlab._checks import positive_float, positive_int, samples
 
@@ -49,7 +50,6 @@ def refit_discriminator(gan, real, steps: int = 3000, batch_size: int = 1024, le
     cross-entropy of real against fake, with no penalty; the learning rate falls
     along a cosine to 1% of ``learning_rate``. The GAN itself is not changed.
     """
-    import tensorflow as tf
 
     from ganlab import losses
 

@@ -21,6 +21,7 @@ import threading
 
 import keras
 import numpy as np
+import tensorflow as tf
 from matplotlib.figure import Figure
 
 from ganlab._checks import positive_int
@@ -292,8 +293,6 @@ class Playground:
 
     def gradients(self, fake: np.ndarray) -> np.ndarray:
         """-dL_G/dx at each generated point: the direction the generator's loss pushes it."""
-        import tensorflow as tf
-
         x = tf.constant(fake)
         with tf.GradientTape() as tape:
             tape.watch(x)

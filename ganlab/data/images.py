@@ -18,6 +18,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from ganlab._checks import one_of, positive_int
@@ -88,8 +89,6 @@ def find_file(name: str, download: bool | None = None) -> Path:
         download = not os.environ.get(OFFLINE_ENV)
     reason = "downloading is switched off"
     if download:
-        import keras
-
         cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
         subdir = "datasets/" + name.rsplit("/", 1)[0] if "/" in name else "datasets"
         try:

@@ -13,18 +13,17 @@ fresh order.
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from ganlab._checks import positive_int
 
-_EPOCH = None  # a tf.Variable, made on first use so that importing ganlab.data stays cheap
+_EPOCH = None  # a tf.Variable, made on first use (outside any tf.function or strategy scope being traced)
 
 
 def epoch_counter():
     """The shared variable holding the epoch whose order the pipelines draw next."""
     global _EPOCH
     if _EPOCH is None:
-        import tensorflow as tf
-
         with tf.init_scope():
             _EPOCH = tf.Variable(0, dtype=tf.int64, trainable=False, name="ganlab_data_epoch")
     return _EPOCH
@@ -51,8 +50,6 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
     Returns:
         A ``tf.data.Dataset`` of tensors of shape (batch_size, *array.shape[1:]).
     """
-    import tensorflow as tf
-
     array = np.asarray(array)
     positive_int("batch_size", batch_size, example=64)
     if array.ndim < 1 or len(array) == 0:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import keras
 import numpy as np
 
 
@@ -33,8 +34,6 @@ def as_number(value, what: str):
     if isinstance(value, (str, bytes)):
         return wrong(f"{what} returned the text {value!r}; it must return a number or a tensor, not a string.")
     try:
-        import keras
-
         array = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float64)
     except Exception:  # any value that is not numeric gets the same explanation
         return wrong(f"{what} returned {value!r} of type {type(value).__name__}; it must return a number or a tensor.")

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import numbers
+import keras
 
 from ganlab.exercises.feedback import Feedback, correct, wrong
 
 
 def _keras_output_size(size, kernel, stride, padding):
-    import keras
-
     layer = keras.layers.Conv2DTranspose(1, kernel, strides=stride, padding=padding)
     return layer.compute_output_shape((None, size, size, 1))[1]
 
@@ -47,8 +46,6 @@ def check_transposed_output_size(fn) -> Feedback:
 
 def check_generator_block(fn) -> Feedback:
     """Mark ``fn(x, channels)``: one DCGAN generator block that doubles the size (ConvT stride 2 -> BN -> ReLU)."""
-    import keras
-
     if not callable(fn):
         return wrong("pass your function itself, without brackets.")
     inputs = keras.Input((7, 7, 64))

@@ -13,6 +13,7 @@ alone looks real. Two remedies, both usable with ``GAN`` and ``WGAN`` unchanged:
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import layers, ops
 
 from ganlab._checks import positive_int
@@ -34,8 +35,6 @@ class PackSamples(_Packing):
     """(batch, *shape[:-1], c) -> (batch / pack, *shape[:-1], pack * c): each run of ``pack`` samples, side by side."""
 
     def call(self, x):
-        import tensorflow as tf
-
         tf.debugging.assert_equal(tf.shape(x)[0] % self.pack, 0, message=(
             f"a packed discriminator needs batches whose size is a multiple of pack={self.pack}: "
             f"batch the data (and choose critic or discriminator steps) so that every minibatch divides by {self.pack}."))
