@@ -1,10 +1,12 @@
-"""ganlab.metrics.fidelity and .classifier: the Fréchet distance by hand and on MNIST, the classifier score,
+"""ganlab.metrics.fidelity and .classifier: the Fréchet distance by hand (against the former sqrtm formula,
+with refused non-covariances, and its 1/n bias) and on MNIST, the classifier score,
 the shipped classifiers and their checksums."""
 import json
 import shutil
 
 import numpy as np
 import pytest
+from scipy import linalg
 
 from ganlab import metrics
 from ganlab.metrics import classifier as classifier_module
@@ -83,6 +85,96 @@ def test_rank_deficient_sample_covariances():
 def test_statistics_of_different_sizes():
     with pytest.raises(ValueError, match="statistics must have matching shapes"):
         frechet_distance_from_stats(np.zeros(3), np.eye(3), np.zeros(4), np.eye(4))
+
+
+def sqrtm_formula(mu1, sigma1, mu2, sigma2):
+    """The previous implementation: Tr of scipy's sqrtm of the non-symmetric product, real part."""
+    covmean = np.real(linalg.sqrtm(sigma1 @ sigma2))
+    return np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean)
+
+
+@pytest.mark.parametrize("d", [2, 8, 32])
+def test_agrees_with_the_sqrtm_formula_on_well_conditioned_covariances(d):
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        s1, s2 = random_covariance(d, 10 + seed), random_covariance(d, 20 + seed)
+        mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
+        expected = sqrtm_formula(mu1, s1, mu2, s2)
+        assert frechet_distance_from_stats(mu1, s1, mu2, s2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_rounding_below_zero_is_clipped():
+    """A covariance with eigenvalues -1e-12 (rounding) is accepted and treated as having 0 there."""
+    q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(4, 4)))
+    rounded, clean = q @ np.diag([2.0, 1.0, 0.5, -1e-12]) @ q.T, q @ np.diag([2.0, 1.0, 0.5, 0.0]) @ q.T
+    mu = np.zeros(4)
+    assert frechet_distance_from_stats(mu, rounded, mu, np.eye(4)) == pytest.approx(
+        frechet_distance_from_stats(mu, clean, mu, np.eye(4)), rel=1e-6)  # the clean 0 is +-1e-16: sqrt 1e-8
+    assert frechet_distance_from_stats(mu, rounded, mu, rounded) == pytest.approx(0.0, abs=1e-9)
+
+
+BAD_STATISTICS = [
+    ("not-psd", np.zeros(2), np.array([[1.0, 2.0], [2.0, 1.0]]),
+     r"sigma1 is not positive semi-definite \(eigenvalue -1, largest 3\).*more samples than feature dimensions"),
+    ("not-symmetric", np.zeros(2), np.array([[1.0, 0.5], [0.0, 1.0]]), "sigma1 is not symmetric"),
+    ("nan-covariance", np.zeros(2), np.array([[1.0, np.nan], [np.nan, 1.0]]), "sigma1 holds NaN"),
+    ("nan-mean", np.array([0.0, np.inf]), np.eye(2), "mu1 or mu2 holds NaN or infinite"),
+    ("mean-as-matrix", np.zeros((2, 2)), np.eye(2), r"a mean \(d,\) and a covariance \(d, d\)"),
+]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("mu, sigma, match", [case[1:] for case in BAD_STATISTICS],
+                         ids=[case[0] for case in BAD_STATISTICS])
+def test_statistics_that_are_not_a_gaussian_are_refused(mu, sigma, match):
+    other_mu = np.zeros(mu.shape)
+    with pytest.raises(ValueError, match=match):
+        frechet_distance_from_stats(mu, sigma, other_mu, np.eye(2))
+
+
+@pytest.mark.bad_input
+def test_a_non_psd_second_covariance_is_named():
+    with pytest.raises(ValueError, match="sigma2 is not positive semi-definite"):
+        frechet_distance_from_stats(np.zeros(3), np.eye(3), np.zeros(3), np.diag([1.0, -0.5, 1.0]))
+
+
+def test_frechet_distance_features_matches_the_statistics():
+    a, b = np.random.default_rng(0).normal(size=(300, 5)), np.random.default_rng(1).normal(1.0, 2.0, (200, 5))
+    expected = frechet_distance_from_stats(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+    assert metrics.frechet_distance_features(a, b) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_distance_between_two_samples_of_one_gaussian_falls_like_one_over_n():
+    """For N(0, I_d) the estimate is biased by about (2d + d(d+1)/2) / n: 2d/n from the means and, as
+    Tr(S1 + S2 - 2 (S1 S2)^1/2) ~ ||S1 - S2||_F^2 / 4 near I, d(d+1)/(2n) from the covariances."""
+    rng = np.random.default_rng(0)
+    d, sizes = 16, (500, 2000, 10000)
+    distances = metrics.frechet_distance_by_sample_size(rng.normal(size=(10000, d)), rng.normal(size=(10000, d)),
+                                                        sizes)
+    assert distances[500] > distances[2000] > distances[10000]
+    for n in sizes:  # n * distance: 180, 175, 149 here
+        assert n * distances[n] == pytest.approx(2 * d + d * (d + 1) / 2, rel=0.3)
+
+
+BAD_FEATURES = [
+    (np.zeros((10, 3)), np.zeros((10, 4)), "the same number of features.*features_a has 3, features_b has 4"),
+    (np.zeros((1, 3)), np.zeros((10, 3)), "features_a must hold at least 2 samples, got 1"),
+    (np.zeros(10), np.zeros((10, 3)), r"features_a must be a 2-D array.*image_features"),
+]
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize("a, b, match", BAD_FEATURES, ids=["dimensions", "one-sample", "1-d"])
+def test_frechet_distance_features_bad_input(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.frechet_distance_features(a, b)
+
+
+@pytest.mark.bad_input
+def test_sample_sizes_larger_than_the_sets():
+    features = np.random.default_rng(0).normal(size=(100, 3))
+    with pytest.raises(ValueError, match="sizes must be at most the smaller set's 100 samples, got 200"):
+        metrics.frechet_distance_by_sample_size(features, features, sizes=(50, 200))
 
 
 # -- on real images ----------------------------------------------------------------------------------------

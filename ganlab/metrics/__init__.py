@@ -6,7 +6,9 @@
 * :mod:`ganlab.metrics.fidelity`: images (notebook 02): a Fréchet distance and an Inception-style score
   computed with a small MNIST or Fashion-MNIST classifier (:mod:`ganlab.metrics.classifier`).
 """
-from ganlab.metrics.fidelity import classifier_score, frechet_distance, frechet_distance_from_stats, image_statistics
+from ganlab.metrics.fidelity import (classifier_score, frechet_distance, frechet_distance_by_sample_size,
+                                     frechet_distance_features, frechet_distance_from_stats, image_features,
+                                     image_statistics)
 from ganlab.metrics.modes import Coverage, mode_coverage, stacked_mnist_coverage
 from ganlab.metrics.toy import (critic_estimate, distance_from_half, js_divergence, kde_density,
                                 layer_gradient_norms, optimal_discriminator, support_grid, wasserstein_1d,
@@ -17,4 +19,5 @@ __all__ = [
     "classifier_score", "critic_estimate", "distance_from_half", "js_divergence", "layer_gradient_norms",
     "wasserstein_empirical", "frechet_distance", "frechet_distance_from_stats", "image_statistics",
     "kde_density", "optimal_discriminator", "support_grid", "wasserstein_1d",
+    "frechet_distance_by_sample_size", "frechet_distance_features", "image_features",
 ]
