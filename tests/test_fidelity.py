@@ -1,6 +1,6 @@
 """ganlab.metrics.fidelity and .classifier: the Fréchet distance by hand (against the former sqrtm formula,
-with refused non-covariances, and its 1/n bias) and on MNIST, the classifier score,
-the shipped classifiers and their checksums."""
+with refused non-covariances, and its 1/n bias) and on MNIST, the classifier score, the KID and precision/recall
+wrappers on images, the shipped classifiers and their checksums."""
 import json
 import shutil
 
@@ -225,6 +225,18 @@ def test_one_image_repeated_is_far_from_digits(mnist_images, reference):
 
 def test_one_class_is_far_from_all_digits(mnist_images, reference):
     assert metrics.frechet_distance(mnist_images["threes"], reference) > 100
+
+
+def test_kid_and_precision_recall_from_images(mnist_images):
+    """Test digits against training digits, and threes against all digits: KID small against large;
+    threes are faithful (high precision) but not diverse (low recall and coverage)."""
+    train, test, threes = mnist_images["train"][:600], mnist_images["test"][:300], mnist_images["threes"][:300]
+    same = metrics.image_kernel_inception_distance(test, train, subsets=5, subset_size=300)
+    one_class = metrics.image_kernel_inception_distance(threes, train, subsets=5, subset_size=300)
+    assert abs(same.mean) < 0.1 * one_class.mean
+    result = metrics.image_precision_recall_density_coverage(train, threes)
+    assert result.precision > 0.7 and result.recall < 0.3 and result.coverage < 0.3, str(result)
+    assert metrics.image_features(threes[:10]).shape == (10, 128)
 
 
 def test_classifier_score_of_real_digits_is_near_ten(mnist_images):

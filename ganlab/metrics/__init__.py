@@ -5,7 +5,13 @@
 * :mod:`ganlab.metrics.modes`: mode coverage on the ring, the grid and stacked MNIST (notebook 04).
 * :mod:`ganlab.metrics.fidelity`: images (notebook 02): a Fréchet distance and an Inception-style score
   computed with a small MNIST or Fashion-MNIST classifier (:mod:`ganlab.metrics.classifier`).
+* :mod:`ganlab.metrics.distribution`: feature arrays (notebook 05): the kernel inception distance (KID),
+  precision and recall, density and coverage from k-nearest-neighbour balls, and memorisation (distance
+  to the nearest training sample against held-out data); ``image_*`` wrappers take images.
 """
+from ganlab.metrics.distribution import (KernelDistance, Memorisation, PrecisionRecall,
+                                         image_kernel_inception_distance, image_precision_recall_density_coverage,
+                                         kernel_inception_distance, memorisation, precision_recall_density_coverage)
 from ganlab.metrics.fidelity import (classifier_score, frechet_distance, frechet_distance_by_sample_size,
                                      frechet_distance_features, frechet_distance_from_stats, image_features,
                                      image_statistics)
@@ -20,4 +26,7 @@ __all__ = [
     "wasserstein_empirical", "frechet_distance", "frechet_distance_from_stats", "image_statistics",
     "kde_density", "optimal_discriminator", "support_grid", "wasserstein_1d",
     "frechet_distance_by_sample_size", "frechet_distance_features", "image_features",
+    "KernelDistance", "kernel_inception_distance", "image_kernel_inception_distance",
+    "PrecisionRecall", "precision_recall_density_coverage", "image_precision_recall_density_coverage",
+    "Memorisation", "memorisation",
 ]
