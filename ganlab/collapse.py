@@ -66,9 +66,12 @@ class Result:
                 "seconds": self.seconds, "cpu_seconds": self.cpu_seconds, "histogram": c.histogram.tolist()}
 
 
-def build(method: str, recipe: Recipe = Recipe(), steps_per_execution: int = 1):
+def build(method: str, recipe: Recipe = Recipe(), steps_per_execution: int = 1, packing=None):
     """The compiled GAN for ``method`` and its number of discriminator updates per generator update.
 
+    ``packing``, for the PacGAN methods only: a function ``(samples, m) -> packs`` that turns (n, 2) samples into
+    (n / m, 2 m) packs, used in place of :class:`ganlab.models.PackSamples` (notebook 04 trains with the
+    learner's own). It runs inside the discriminator on tensors, so it must use ``keras.ops``.
     ``steps_per_execution`` steps run in each call into TensorFlow: for networks this small, 100 is a third
     faster than 1, with the same numbers, and :func:`train` uses it when it has no callbacks. Callbacks
     that act every N steps need 1: they count batch ends, which come once per call.
@@ -90,6 +93,9 @@ def build(method: str, recipe: Recipe = Recipe(), steps_per_execution: int = 1):
         schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, updates, alpha=0.01)
         return keras.optimizers.Adam(schedule, beta_1=beta_1, beta_2=beta_2)
 
+    if packing is not None and not (callable(packing) and method.startswith("pacgan")):
+        raise ValueError(f"packing must be a function (samples, m) -> packs, and only for the PacGAN methods; got "
+                         f"{packing!r} for method {method!r}.")
     k = 5 if method == "wgan_gp" else 1
     fast = {"steps_per_execution": positive_int("steps_per_execution", steps_per_execution, example=100)}
     if method == "gan":
@@ -98,7 +104,8 @@ def build(method: str, recipe: Recipe = Recipe(), steps_per_execution: int = 1):
         gan = GAN(generator(), discriminator(), r1_weight=recipe.r1_weight)
     elif method.startswith("pacgan"):
         pack = int(method[len("pacgan"):])
-        gan = GAN(generator(), models.packed(discriminator(2 * pack), pack))
+        inner = discriminator(2 * pack)
+        gan = GAN(generator(), models.packed(inner, pack) if packing is None else _packed_with(packing, inner, pack))
     elif method == "minibatch_std":
         gan = GAN(generator(), discriminator(minibatch_std=True))
     elif method == "unrolled5":
@@ -114,15 +121,17 @@ def build(method: str, recipe: Recipe = Recipe(), steps_per_execution: int = 1):
 
 
 def train(method: str, mixture, seed: int = 0, recipe: Recipe = Recipe(), callbacks=(), samples: int = 2500,
-          dataset: str | None = None) -> Result:
-    """Train ``method`` on the toy ``mixture`` with ``recipe`` and count its modes on ``samples`` samples."""
+          dataset: str | None = None, packing=None) -> Result:
+    """Train ``method`` on the toy ``mixture`` with ``recipe`` and count its modes on ``samples`` samples.
+
+    ``packing``: for the PacGAN methods, a packing function to use instead of ganlab's (see :func:`build`)."""
     import ganlab
     from ganlab.metrics import mode_coverage
 
     steps = positive_int("recipe.steps", recipe.steps, example=6000)
     ganlab.seed(seed)
     callbacks = list(callbacks)
-    gan, k = build(method, recipe, steps_per_execution=1 if callbacks else 100)
+    gan, k = build(method, recipe, steps_per_execution=1 if callbacks else 100, packing=packing)
     per_epoch = min(steps, 500)
     pipeline = mixture.dataset(batch_size=recipe.batch_size * k, n_samples=recipe.batch_size * k * per_epoch,
                                seed=seed)
@@ -142,6 +151,30 @@ def train(method: str, mixture, seed: int = 0, recipe: Recipe = Recipe(), callba
     coverage = mode_coverage(drawn, mixture)
     return Result(method, dataset or mixture.name, seed, gan, coverage, seconds, cpu_seconds, steps, before,
                   training_seconds if before is not None else None)
+
+
+class _PackWith(keras.layers.Layer):
+    """Calls a packing function ``(samples, m) -> packs`` (notebook 04's exercise) inside a discriminator."""
+
+    def __init__(self, packing, pack: int, **kwargs):
+        super().__init__(**kwargs)
+        self.packing, self.pack = packing, pack
+
+    def call(self, x):
+        return self.packing(x, self.pack)
+
+    def compute_output_shape(self, input_shape):  # given, so that Keras need not call the function symbolically
+        return (None if input_shape[0] is None else input_shape[0] // self.pack, input_shape[-1] * self.pack)
+
+
+def _packed_with(packing, inner: keras.Model, pack: int) -> keras.Model:
+    """:func:`ganlab.models.packed` for 2-D samples, with ``packing`` in place of ganlab's packing layer."""
+    from ganlab.models.diversity import RepeatLogits
+
+    samples = keras.Input(shape=(inner.input_shape[-1] // pack,), name="samples")
+    # RepeatLogits also tells models.pack_size (read by R1 and rejection sampling) how many samples a logit judges
+    return keras.Model(samples, RepeatLogits(pack, dtype="float32")(inner(_PackWith(packing, pack)(samples))),
+                       name="packed_discriminator")
 
 
 def table(rows) -> str:

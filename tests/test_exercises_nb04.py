@@ -4,6 +4,7 @@ import pytest
 
 from feedback_helpers import fails, not_written, passes
 from ganlab.exercises import nb04
+from keras import ops
 
 
 # -- counting modes ------------------------------------------------------------------------------------------
@@ -51,13 +52,39 @@ def test_count_modes_wrong_answers(answer, phrase):
 # -- packing -------------------------------------------------------------------------------------------------
 
 def pack(samples, m):
-    if len(samples) % m:
-        raise ValueError(f"the {len(samples)} samples do not divide into packs of m={m}")
-    return samples.reshape(len(samples) // m, m * samples.shape[1])
+    n, d = samples.shape
+    if n % m:
+        raise ValueError(f"the {n} samples do not divide into packs of m={m}")
+    return ops.reshape(samples, (n // m, m * d))
 
 
 def test_pack_right_answer():
     passes(nb04.check_pack(pack))
+
+
+def numpy_only(samples, m):
+    if len(samples) % m:
+        raise ValueError(f"the {len(samples)} samples do not divide into packs of m={m}")
+    return np.reshape(samples, (len(samples) // m, m * samples.shape[1]))
+
+
+def test_a_pack_that_works_only_on_numpy_is_sent_back_to_keras_ops():
+    fails(nb04.check_pack(numpy_only), "ops.reshape")
+    fails(nb04.check_pack(lambda s, m: numpy_only(s, m) if isinstance(s, np.ndarray) else s.reshape((-1, 2 * m))),
+          "ops.reshape")
+
+
+def test_the_pacgan_trains_with_the_learners_pack_exactly_as_with_ganlabs():
+    from ganlab import collapse, data, models
+
+    recipe = collapse.Recipe(steps=20, batch_size=64)
+    ours = collapse.train("pacgan4", data.grid(), seed=3, recipe=recipe, samples=200)
+    theirs = collapse.train("pacgan4", data.grid(), seed=3, recipe=recipe, samples=200, packing=pack)
+    for a, b in zip(ours.gan.weights, theirs.gan.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert models.pack_size(theirs.gan.discriminator) == 4
+    with pytest.raises(ValueError, match="only for the PacGAN"):
+        collapse.build("gan", recipe, packing=pack)
 
 
 def checked(wrong_pack):
@@ -68,7 +95,7 @@ def checked(wrong_pack):
 
 
 def unchecked(samples, m):
-    return samples[: len(samples) // m * m].reshape(-1, m * samples.shape[1])
+    return ops.reshape(samples[: samples.shape[0] // m * m], (-1, m * samples.shape[1]))
 
 
 @pytest.mark.parametrize("answer, phrase", [
@@ -77,8 +104,8 @@ def unchecked(samples, m):
     (checked(lambda s, m: s.reshape(m, -1)), "has shape"),
     (checked(lambda s, m: pack(s, m)[::-1]), "first pack should be"),
     (unchecked, "Raise a ValueError"),
-    (lambda s, m: s.reshape(-1, m * s.shape[1]), "Check first and raise a ValueError"),
-    (lambda s, m: pack(s, m) if len(s) % m == 0 else (_ for _ in ()).throw(ValueError("bad")), "should say what"),
+    (lambda s, m: ops.reshape(s, (-1, m * s.shape[1])), "Check first and raise a ValueError"),
+    (lambda s, m: pack(s, m) if s.shape[0] % m == 0 else (_ for _ in ()).throw(ValueError("bad")), "should say what"),
     (not_written, "not written yet"),
 ], ids=["strided", "by-axis", "wrong-shape", "reversed", "no-check", "numpy-error", "vague-error", "not-implemented"])
 def test_pack_wrong_answers(answer, phrase):

@@ -55,7 +55,11 @@ def check_count_modes(fn) -> Feedback:
 
 
 def check_pack(fn) -> Feedback:
-    """Mark ``fn(samples, m)``: (n, d) -> (n / m, m * d), each run of m consecutive samples side by side."""
+    """Mark ``fn(samples, m)``: (n, d) -> (n / m, m * d), each run of m consecutive samples side by side.
+
+    The answer must also work on TensorFlow tensors in a traced function: notebook 04 trains its PacGAN with it
+    (``collapse.train("pacgan4", ..., packing=pack)``).
+    """
     from ganlab.models.diversity import PackSamples
 
     samples = np.arange(24, dtype=np.float32).reshape(12, 2) + 0.5
@@ -80,6 +84,19 @@ def check_pack(fn) -> Feedback:
                          "coordinates together: [x0, y0, x1, y1, ...], which a plain reshape gives.")
         return wrong(f"with m = {m} the first pack should be {expected[0].tolist()}, yours is "
                      f"{np.asarray(got[0]).tolist()}.")
+    # Section 5 trains a PacGAN whose discriminator calls this function on tensors inside a traced step.
+    import tensorflow as tf
+
+    try:
+        in_graph = tf.function(lambda x: fn(x, 4), autograph=False)(tf.constant(samples))
+    except Exception as error:  # NumPy-only code fails here with one of several errors
+        last = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [""]
+        return wrong(f"your pack works on NumPy arrays, but section 5 calls it inside the discriminator on TensorFlow "
+                     f"tensors, where it raised {type(error).__name__}: {last[0][:160].rstrip('.')}. Write it with keras.ops "
+                     "(ops.reshape instead of samples.reshape or np.reshape); samples.shape works on both.")
+    if not np.array_equal(np.asarray(in_graph), np.asarray(PackSamples(4)(samples))):
+        return wrong("your pack gives other packs on TensorFlow tensors than on NumPy arrays: use keras.ops "
+                     "throughout, so that both give the same result.")
     try:
         fn(samples[:10].copy(), 4)
     except ValueError as error:
@@ -97,7 +114,7 @@ def check_pack(fn) -> Feedback:
         return wrong("10 samples cannot be split into packs of 4, but your pack returned something. Raise a "
                      "ValueError naming m and the number of samples.")
     return correct("the discriminator now sees m samples at once, so m copies of the same point look unlike m "
-                   "real samples, and collapse costs the generator.")
+                   "real samples, and collapse costs the generator. Section 5 trains a PacGAN with your pack.")
 
 
 def check_minibatch_stddev(fn) -> Feedback:
