@@ -87,6 +87,44 @@ def test_gradient_penalty_wrong_answers(answer, phrase):
     fails(nb03.check_gradient_penalty(answer), phrase)
 
 
+def numpy_penalty(critic, real, fake):
+    alpha = np.random.default_rng(0).uniform(0, 1, (real.shape[0], 1, 1, 1)).astype(np.float32)
+    x_hat = tf.constant(alpha * np.asarray(real) + (1 - alpha) * np.asarray(fake))
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = critic(x_hat, training=True)
+    norms = np.linalg.norm(tape.gradient(scores, x_hat).numpy().reshape(len(alpha), -1), axis=1)
+    return 10.0 * np.mean((norms - 1.0) ** 2)
+
+
+def test_a_penalty_that_works_only_eagerly_is_sent_back():
+    fails(nb03.check_gradient_penalty(numpy_penalty), "inside a traced training step")
+
+
+def tiny_wgan(penalty):
+    from ganlab import models
+
+    generator = models.mlp_generator(latent_dim=4, output_shape=(28, 28, 1), hidden_units=(16,))
+    critic = models.mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(16,), dropout=0)
+    wgan = nb03.wgan_with_penalty(penalty, generator, critic, critic_steps=2)
+    wgan.compile()
+    return wgan
+
+
+def test_the_wgan_trains_its_critic_with_the_learners_penalty():
+    from ganlab import data
+
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype(np.float32)
+    dataset = data.array_dataset(images, batch_size=16, seed=0)
+    constant = tiny_wgan(lambda critic, real, fake: tf.constant(3.0))
+    logs = constant.fit(dataset, epochs=1, verbose=0).history
+    assert logs["gradient_penalty"][-1] == pytest.approx(3.0)
+    logs = tiny_wgan(penalty).fit(dataset, epochs=1, verbose=0).history
+    assert np.isfinite(logs["critic_loss"][-1]) and logs["gradient_penalty"][-1] > 0
+    with pytest.raises(TypeError, match="penalty must be a function"):
+        nb03.wgan_with_penalty(None, None, None)
+
+
 # -- weight clipping ------------------------------------------------------------------------------------------
 
 def right_clip(model, c):

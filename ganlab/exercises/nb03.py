@@ -1,4 +1,5 @@
-"""Checks for notebook 03 (WGAN): the Wasserstein distance of two samples, the gradient penalty, weight clipping."""
+"""Checks for notebook 03 (WGAN): the Wasserstein distance of two samples, the gradient penalty, weight clipping;
+and :func:`wgan_with_penalty`, the WGAN-GP that notebook 03 trains with the learner's own penalty."""
 from __future__ import annotations
 
 import numpy as np
@@ -77,8 +78,58 @@ def _penalty(fn, critic, real, fake, seed):
     return call(fn, critic, real, fake, what="your gradient_penalty")
 
 
+def _in_graph(fn):
+    """``fn`` run inside a ``tf.function`` on a linear critic of gradient norm 2 (penalty exactly 10), or Feedback."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    direction = rng.standard_normal((4, 4, 1))
+    critic = _Linear(2.0 * direction / np.linalg.norm(direction))
+    real, fake = (tf.constant(rng.standard_normal((8, 4, 4, 1)), tf.float32) for _ in range(2))
+    try:
+        value = tf.function(lambda: fn(critic, real, fake), autograph=False)()
+        value = float(np.asarray(value).reshape(-1)[0])
+    except Exception as error:  # .numpy() or NumPy calls on tensors fail in a traced step
+        last = [line.strip() for line in str(error).splitlines() if line.strip()][-1:] or [""]
+        return wrong(f"your gradient_penalty is right when called directly, but section 5 trains the critic with it "
+                     f"inside a traced training step (tf.function), where it raised {type(error).__name__}: "
+                     f"{last[0][:160].rstrip('.')}. Use TensorFlow operations throughout (no .numpy(), no NumPy "
+                     "functions on tensors), and tf.shape(real)[0] for the batch size.")
+    if not _close(value, 10.0):
+        return wrong(f"inside a tf.function your penalty gives {value:.4g} for a critic whose gradient norm is 2 "
+                     "everywhere, where it should give 10 * (2 - 1)^2 = 10, as it does when called directly.")
+    return None
+
+
+def wgan_with_penalty(penalty, generator, critic, critic_steps: int = 5, **kwargs):
+    """A WGAN-GP whose critic is trained with ``penalty(critic, real, fake)`` (notebook 03's exercise 3).
+
+    Everything else is :class:`ganlab.training.WGAN` with ``constraint="gradient_penalty"``: the same
+    optimizers and logging, the penalty logged as ``gradient_penalty``; only the critic's loss changes, to
+    ``wasserstein_critic_loss(real_scores, fake_scores) + penalty(critic, real, fake)``. ``penalty``
+    must include lambda and work inside a ``tf.function`` (the check of exercise 3 tests both).
+    """
+    from ganlab import losses
+    from ganlab.training import WGAN
+
+    if not callable(penalty):
+        raise TypeError(f"penalty must be a function (critic, real, fake) -> one number, got {penalty!r}.")
+
+    class YourPenaltyWGAN(WGAN):
+        def discriminator_loss(self, real_scores, fake_scores, real=None, fake=None):
+            value = penalty(self.critic, real, fake)
+            self._penalties.append(value)  # logged as gradient_penalty, as WGAN does with its own
+            return losses.wasserstein_critic_loss(real_scores, fake_scores) + value
+
+    return YourPenaltyWGAN(generator, critic, constraint="gradient_penalty", critic_steps=critic_steps, **kwargs)
+
+
 def check_gradient_penalty(fn) -> Feedback:
-    """Mark ``fn(critic, real, fake)``: the WGAN-GP penalty with lambda = 10, alpha ~ U[0, 1] per sample."""
+    """Mark ``fn(critic, real, fake)``: the WGAN-GP penalty with lambda = 10, alpha ~ U[0, 1] per sample.
+
+    It must also work inside a ``tf.function``: notebook 03 trains its MNIST critic with it
+    (:func:`wgan_with_penalty`).
+    """
     shape = (4, 4, 1)
     n = 16384
     rng = np.random.default_rng(0)
@@ -121,9 +172,13 @@ def check_gradient_penalty(fn) -> Feedback:
         values.append(float(got))
     values = np.array(values)
     if np.all(np.abs(values - expected) < 2.0):
+        # Section 5 trains the critic with this function inside a traced training step: it must work there too.
+        in_graph = _in_graph(fn)
+        if isinstance(in_graph, Feedback):
+            return in_graph
         return correct(f"for x_hat between real and fake with alpha ~ U[0, 1] this case's penalty is {expected:.1f} "
                        "in expectation, and yours stays within 2 of it on four batches: a uniform alpha per sample, "
-                       "the norm over all axes, lambda = 10.")
+                       "the norm over all axes, lambda = 10. Section 5 trains the MNIST critic with it.")
     normal = 10 * (r ** 2 - 2 * r * np.sqrt(2 / np.pi) + 1)  # alpha ~ N(0, 1): ||grad|| = 5 |alpha|
     if np.all(np.abs(values - normal) < 15):
         return wrong("your interpolation weights look normally distributed: alpha must be uniform in [0, 1] "
