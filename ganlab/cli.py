@@ -7,7 +7,7 @@
     ganlab student-copies     write the notebooks without their exercise solutions (for assignments)
     ganlab train              train a GAN in a terminal; resumes when run again; several machines via TF_CONFIG
     ganlab sample             draw a grid or an array from a saved generator
-    ganlab evaluate           Fréchet distance and classifier score of a saved generator
+    ganlab evaluate           Fréchet distance, classifier score, KID, precision/recall of a saved generator
 """
 from __future__ import annotations
 
@@ -112,8 +112,12 @@ def run_job(args) -> int:
         print(f"wrote {runs.sample(args.generator, args.output, n=args.n, seed=args.seed)}")
     else:
         result = runs.evaluate(args.generator, dataset=args.dataset, n=args.n, seed=args.seed)
-        print(f"{args.generator}: {result['samples']:,} samples against as many {args.dataset} test images")
-        print(f"Fréchet distance {result['frechet_distance']:.2f}, classifier score {result['classifier_score']:.2f}")
+        print(f"{args.generator}: {result['samples']:,} samples against {result['test_images']:,} {args.dataset} "
+              "test images")
+        print(f"Fréchet distance {result['frechet_distance']:.2f}, classifier score {result['classifier_score']:.2f}, "
+              f"KID {result['kid']:.4f} ± {result['kid_std']:.4f}")
+        print(f"precision {result['precision']:.3f}, recall {result['recall']:.3f}, density {result['density']:.3f}, "
+              f"coverage {result['coverage']:.3f}")
     return 0
 
 

@@ -148,12 +148,27 @@ def sample(generator_path, output, n: int = 64, seed: int = 0) -> Path:
 
 
 def evaluate(generator_path, dataset: str = "mnist", n: int = 10000, seed: int = 0) -> dict:
-    """Fréchet distance and classifier score of ``n`` samples against ``n`` test images of ``dataset``."""
+    """Measure ``n`` samples of a saved generator against ``n`` test images of ``dataset``.
+
+    Returns the Fréchet distance, the classifier score, KID (mean and spread over
+    subsets) and precision, recall, density and coverage (k = 5), all on the
+    features of the dataset's classifier (:mod:`ganlab.metrics`).
+    """
     from ganlab import metrics
 
     dataset = one_of("dataset", dataset, DATASETS)
     n = positive_int("n", n, minimum=200, example=10000)
     generated = _generate(generator_path, n, seed)
     test, _ = data.load_images(dataset, split="test", limit=n)
-    return {"samples": n, "frechet_distance": metrics.frechet_distance(generated, test, dataset),
-            "classifier_score": metrics.classifier_score(generated, dataset)}
+    fake_features, probabilities = metrics.fidelity.features_and_probabilities(generated, dataset)
+    real_features = metrics.image_features(test, dataset)
+    kid = metrics.kernel_inception_distance(real_features, fake_features, subsets=50,
+                                            subset_size=min(1000, n, len(test)), seed=seed)
+    quality = metrics.precision_recall_density_coverage(real_features, fake_features, k=5)
+    marginal = probabilities.mean(axis=0, keepdims=True)
+    kl = np.sum(probabilities * (np.log(probabilities + 1e-12) - np.log(marginal + 1e-12)), axis=1)
+    return {"samples": n, "test_images": len(test),
+            "frechet_distance": metrics.frechet_distance_features(fake_features, real_features),
+            "classifier_score": float(np.exp(kl.mean())), "kid": kid.mean, "kid_std": kid.std,
+            "precision": quality.precision, "recall": quality.recall, "density": quality.density,
+            "coverage": quality.coverage}

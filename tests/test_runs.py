@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from ganlab import cli, runs
+from ganlab import cli, data, metrics, runs
 
 TINY = ["--epochs", "2", "--limit", "256", "--batch-size", "32", "--width", "8", "--fd-samples", "200"]
 
@@ -59,9 +59,13 @@ def test_sample_and_evaluate_a_saved_generator(trained, tmp_path, capsys):
                                                                    n=10, seed=3)), atol=1e-6)
     assert cli.main(["evaluate", str(trained / "generator.keras"), "-n", "300"]) == 0
     out = capsys.readouterr().out
-    assert "Fréchet distance" in out and "classifier score" in out
+    assert "Fréchet distance" in out and "classifier score" in out and "KID" in out and "coverage" in out
     result = runs.evaluate(trained / "generator.keras", n=300)
     assert result["frechet_distance"] > 10 and 1 <= result["classifier_score"] <= 10  # an untrained generator
+    assert result["kid"] > 10 * result["kid_std"] / np.sqrt(50) and 0 <= result["precision"] <= 1
+    assert result["frechet_distance"] == pytest.approx(
+        metrics.frechet_distance(runs._generate(trained / "generator.keras", 300, 0),
+                                 data.load_images("mnist", split="test", limit=300)[0]), rel=1e-6)
 
 
 @pytest.mark.bad_input
