@@ -72,6 +72,8 @@ class GAN(keras.Model):
             (Mescheder et al., 2018; ``losses.r1_penalty``); 0 (the default) adds none.
         ema_decay: keep ``ema_generator``, an exponential moving average of the generator's weights
             (Karras et al., 2018; Yazici et al., 2019), and draw ``sample`` from it; ``None`` keeps none.
+            ``"auto"`` (the default) takes the decay the generator's builder recommends in its
+            ``ema_decay`` attribute: ``models.dcgan_generator`` sets one, the MLP builders none.
             See :meth:`update_ema`.
 
     Metrics logged each step: ``d_loss``, ``g_loss``, ``d_real`` (mean D(x) on
@@ -80,7 +82,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, discriminator_steps: int = 1,
                  generator_loss="non_saturating", seed: int | None = None, r1_weight: float = 0.0,
-                 ema_decay: float | None = None, name: str = "gan", **kwargs):
+                 ema_decay: float | str | None = "auto", name: str = "gan", **kwargs):
         super().__init__(name=name, **kwargs)
         for arg, model in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(model, keras.Model):
@@ -108,6 +110,8 @@ class GAN(keras.Model):
         self.r1_weight = positive_float("r1_weight", r1_weight, allow_zero=True)
         self.latent_dim = int(generator.input_shape[1])
         self.sample_shape = sample_shape
+        if isinstance(ema_decay, str) and ema_decay == "auto":
+            ema_decay = getattr(generator, "ema_decay", None)
         self.ema_decay = None if ema_decay is None else positive_float("ema_decay", ema_decay, maximum=0.99999)
         self.ema_generator = None if ema_decay is None else _averaged_copy(generator)
         # Noise is drawn statelessly from (seed, step, draw, replica): the step counter is saved with the
@@ -421,6 +425,8 @@ class WGAN(GAN):
         penalty_weight: lambda of the gradient penalty (10 in the paper).
         clip_value: c, the bound on every critic weight under clipping (0.01 in the paper).
 
+    No moving average of the generator unless ``ema_decay`` is given: notebook 03 studies
+    the raw generator the critic trains against.
     Default optimizers (``compile()`` with none given) are the papers': RMSprop 5e-5
     for clipping, Adam 1e-4 with beta_1 = 0, beta_2 = 0.9 for the penalty.
     Logged: ``critic_loss``, ``g_loss``, ``wasserstein`` (E[f(x)] - E[f(G(z))], the
@@ -431,10 +437,11 @@ class WGAN(GAN):
 
     def __init__(self, generator: keras.Model, critic: keras.Model, constraint: str = "gradient_penalty",
                  critic_steps: int = 5, penalty_weight: float = 10.0, clip_value: float = 0.01,
-                 seed: int | None = None, name: str = "wgan", **kwargs):
+                 seed: int | None = None, ema_decay: float | None = None, name: str = "wgan", **kwargs):
         critic_steps = positive_int("critic_steps", critic_steps, example=5)
         super().__init__(generator, critic, discriminator_steps=critic_steps,
-                         generator_loss=losses.wasserstein_generator_loss, seed=seed, name=name, **kwargs)
+                         generator_loss=losses.wasserstein_generator_loss, seed=seed, ema_decay=ema_decay,
+                         name=name, **kwargs)
         self.constraint = one_of("constraint", constraint, self.CONSTRAINTS)
         self.penalty_weight = positive_float("penalty_weight", penalty_weight)
         self.clip_value = positive_float("clip_value", clip_value)
@@ -511,12 +518,14 @@ class UnrolledGAN(GAN):
     penalised for the discriminator's answer to it, not rewarded by today's
     discriminator, which is what drives collapse (notebook 04). Each generator step
     costs about ``unroll_steps`` extra discriminator steps, and their second-order
-    gradients. With ``unroll_steps=0`` this is a plain :class:`GAN`.
+    gradients. With ``unroll_steps=0`` this is a plain :class:`GAN`. No moving average of the
+    generator unless ``ema_decay`` is given: notebook 04 studies the raw generator's collapse.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, unroll_steps: int = 5,
-                 unroll_learning_rate: float = 1e-2, name: str = "unrolled_gan", **kwargs):
-        super().__init__(generator, discriminator, name=name, **kwargs)
+                 unroll_learning_rate: float = 1e-2, ema_decay: float | None = None, name: str = "unrolled_gan",
+                 **kwargs):
+        super().__init__(generator, discriminator, ema_decay=ema_decay, name=name, **kwargs)
         self.unroll_steps = positive_int("unroll_steps", unroll_steps, minimum=0, example=5)
         self.unroll_learning_rate = positive_float("unroll_learning_rate", unroll_learning_rate)
         self._real = None

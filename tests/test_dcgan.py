@@ -71,6 +71,20 @@ def test_a_dcgan_pair_builds_a_gan():
     assert gan.discriminate(gan.sample(3)).shape == (3,)
 
 
+def test_a_dcgan_pair_samples_from_the_weight_average_by_default():
+    """The builder recommends an EMA decay, GAN(ema_decay="auto") takes it; None turns it off at either end."""
+    from ganlab.training import GAN, WGAN
+
+    generator = dcgan_generator(latent_dim=8, width=4)
+    assert generator.ema_decay == 0.999
+    gan = GAN(generator, dcgan_discriminator(width=4), seed=0)
+    assert gan.ema_decay == 0.999 and gan.sampling_generator is gan.ema_generator
+    assert GAN(dcgan_generator(latent_dim=8, width=4, ema_decay=None), dcgan_discriminator(width=4)).ema_generator is None
+    assert GAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4), ema_decay=None).ema_generator is None
+    assert GAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4), ema_decay=0.99).ema_decay == 0.99
+    assert WGAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4)).ema_generator is None
+
+
 # -- the guidelines ----------------------------------------------------------------------------------------
 
 def test_generator_layer_order():
@@ -162,8 +176,10 @@ def test_width_scales_the_parameter_count():
     ({"upsamplings": 0}, ValueError, "upsamplings must be at least 1, got 0"),
     ({"kernel_size": -1}, ValueError, "kernel_size must be at least 1, got -1"),
     ({"latent_dim": 2.0}, TypeError, "latent_dim must be an integer"),
+    ({"ema_decay": 1.0}, ValueError, "ema_decay must be at most"),
+    ({"ema_decay": "0.999"}, TypeError, "ema_decay must be a number"),
 ], ids=["size-30", "too-many-steps", "non-square", "2-channels", "int-shape", "2-d-shape", "width-0",
-        "upsamplings-0", "kernel-neg", "latent-float"])
+        "upsamplings-0", "kernel-neg", "latent-float", "ema-1", "ema-str"])
 def test_generator_bad_inputs(kwargs, error, match):
     with pytest.raises(error, match=match):
         dcgan_generator(**kwargs)

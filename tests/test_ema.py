@@ -1,4 +1,8 @@
 """GAN(ema_decay=...): the moving average of the generator's weights, sampling from it, saving and resuming it."""
+import json
+import os
+import subprocess
+import sys
 import warnings
 
 import keras
@@ -129,3 +133,36 @@ def test_backup_and_restore_resumes_the_average_exactly(toy_dataset, tmp_path):
 def test_ema_decay_bad_inputs(decay, error, match):
     with pytest.raises(error, match=match):
         make(ema_decay=decay)
+
+
+MIRRORED = '''
+import json
+import numpy as np
+import ganlab.device
+hardware = ganlab.device.setup(cpu_replicas=2)  # before TensorFlow runs anything
+import keras
+from ganlab.data import array_dataset
+from ganlab.models import mlp_discriminator, mlp_generator
+from ganlab.training import GAN
+keras.utils.set_random_seed(0)
+with hardware.strategy.scope():
+    gan = GAN(mlp_generator(2, (1,), (8,), output_activation=None, batch_norm=True),
+              mlp_discriminator((1,), (8,), dropout=0), seed=0, ema_decay=0.9)
+    gan.compile()
+start = gan.ema_generator.get_weights()
+data = np.random.default_rng(0).normal(2.0, 0.5, size=(64, 1)).astype(np.float32)
+gan.fit(array_dataset(data, batch_size=8, seed=0), epochs=2, verbose=0)
+after = gan.ema_generator.get_weights()
+print("RESULT " + json.dumps({"replicas": hardware.replicas,
+                              "moved": max(float(np.abs(a - b).max()) for a, b in zip(start, after)),
+                              "finite": bool(all(np.isfinite(w).all() for w in after))}))
+'''
+
+
+def test_the_average_is_kept_under_a_mirrored_strategy(tmp_path):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    done = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=240,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-4000:]
+    result = json.loads([line for line in done.stdout.splitlines() if line.startswith("RESULT ")][0][7:])
+    assert result["replicas"] == 2 and result["finite"] and result["moved"] > 0

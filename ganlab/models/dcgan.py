@@ -44,12 +44,18 @@ def _base_size(image_shape, upsamplings: int, steps_name: str = "upsamplings") -
 
 
 def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 32, upsamplings: int = 2,
-                    kernel_size: int = 4, batch_norm: bool = True, name: str = "generator") -> keras.Model:
+                    kernel_size: int = 4, batch_norm: bool = True, ema_decay: float | None = 0.999,
+                    name: str = "generator") -> keras.Model:
     """A DCGAN generator: (batch, latent_dim) -> (batch, *image_shape) in [-1, 1].
 
     z -> Dense to (size / 2^upsamplings)^2 x (width * 2^(upsamplings-1)) -> BN -> ReLU,
     then ``upsamplings`` stride-2 transposed convolutions that halve the channels
     and double the size, the last one to ``image_shape``'s channels with tanh.
+
+    ``ema_decay`` is kept on the model as ``model.ema_decay``: the decay of the moving
+    average of its weights that ``GAN`` keeps and samples from by default
+    (``GAN(ema_decay="auto")``; ``None``: no average). Measured in issue 19's benchmark
+    (``benchmarks/recipe_levers.py``, the README's time-to-quality section).
     """
     latent_dim = positive_int("latent_dim", latent_dim, example=64)
     image_shape = shape("image_shape", image_shape, ndim=(3,))
@@ -74,7 +80,9 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", kernel_initializer=_init())(x)
     images = layers.Activation("tanh", dtype="float32")(x)
-    return keras.Model(noise, images, name=name)
+    model = keras.Model(noise, images, name=name)
+    model.ema_decay = None if ema_decay is None else positive_float("ema_decay", ema_decay, maximum=0.99999)
+    return model
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
