@@ -1,0 +1,341 @@
+"""How much a DCGAN's result depends on its settings and on its seed (notebook 05).
+
+One point of a sweep is a :class:`Settings`; :func:`run` trains the MNIST DCGAN at that
+point for a fixed number of generator steps from one seed and measures it::
+
+    row = run(Settings(generator_lr=4e-4), seed=0, steps=800)
+    row["fd"], row["precision"], row["recall"]
+
+:func:`aggregate` groups rows by settings and gives, per point, the mean and the
+half-range (half of max - min) over seeds of each measurement; :func:`heatmap` and
+:func:`sample_grid` draw them. :class:`SweepExplorer` is the interactive view: pick
+settings with dropdowns and see that point's samples and numbers from stored results.
+Lucic et al. (2018, "Are GANs created equal?") is the large-scale version of this
+experiment: most of the differences between GAN variants were within the spread
+that settings and seeds alone produce.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+# Everything run() measures; aggregate() summarises each of these over seeds.
+MEASURES = ("fd", "precision", "recall", "density", "coverage", "cpu_seconds")
+FD_SAMPLES = 2000  # generated samples for the Fréchet distance, and real and fake samples for precision/recall
+STORED = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "sweep"  # absent after a pip install
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """One point of the sweep: the settings a DCGAN learner usually tunes, every one pinned.
+
+    ``batch_size`` is the discriminator's minibatch; with ``discriminator_steps`` = k each training
+    step reads k x ``batch_size`` real images (``GAN`` splits the batch between its k D updates).
+    ``ema_decay`` is ``None``: the sweep measures the trained generator itself, not a moving average.
+    """
+
+    generator_lr: float = 2e-4
+    discriminator_lr: float = 2e-4
+    beta_1: float = 0.5
+    batch_size: int = 64
+    discriminator_steps: int = 1
+    width: int = 32
+    ema_decay: float | None = None
+
+    def label(self) -> str:
+        return (f"lr G {self.generator_lr:g}, lr D {self.discriminator_lr:g}, beta_1 {self.beta_1:g}, "
+                f"batch {self.batch_size}, k {self.discriminator_steps}")
+
+
+@functools.lru_cache(maxsize=2)
+def real_features(n: int = FD_SAMPLES) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Classifier features of the first ``n`` MNIST test images, and the statistics of all 10,000."""
+    from ganlab import data, metrics
+
+    test, _ = data.load_images("mnist", "test")
+    features = metrics.image_features(test)
+    return features[:n], (features.mean(axis=0), np.cov(features, rowvar=False))
+
+
+def build(settings: Settings, seed: int):
+    """The compiled ``GAN`` of ``settings`` with its weights and noise drawn from ``seed``."""
+    from ganlab import models
+    from ganlab.training import GAN
+
+    keras.utils.set_random_seed(seed)
+    gan = GAN(models.dcgan_generator(latent_dim=64, width=settings.width, ema_decay=None),
+              models.dcgan_discriminator(width=settings.width), discriminator_steps=settings.discriminator_steps,
+              ema_decay=settings.ema_decay, seed=seed)
+    gan.compile(generator_optimizer=keras.optimizers.Adam(settings.generator_lr, beta_1=settings.beta_1),
+                discriminator_optimizer=keras.optimizers.Adam(settings.discriminator_lr, beta_1=settings.beta_1))
+    return gan
+
+
+def measure(images: np.ndarray) -> dict:
+    """FD (against all 10,000 test images' statistics), precision, recall, density and coverage (k = 5,
+    against the first len(images) test images) of generated ``images`` (n, 28, 28, 1) in [-1, 1]."""
+    from ganlab import metrics
+
+    fake = metrics.image_features(images)
+    real, (mean, covariance) = real_features(len(images))
+    scores = metrics.precision_recall_density_coverage(real, fake, k=5)
+    return {"fd": metrics.frechet_distance_from_stats(fake.mean(axis=0), np.cov(fake, rowvar=False), mean, covariance),
+            "precision": scores.precision, "recall": scores.recall, "density": scores.density,
+            "coverage": scores.coverage}
+
+
+def run(settings: Settings, seed: int, steps: int, fd_samples: int = FD_SAMPLES, grid: int = 16,
+        limit: int | None = None) -> dict:
+    """Train ``settings``' DCGAN on MNIST for ``steps`` generator steps from ``seed``, and measure it.
+
+    Returns a row: the settings' fields, ``seed``, ``steps``, the measurements of :func:`measure` on
+    ``fd_samples`` samples, ``cpu_seconds`` (this process's CPU time for training, which other programs
+    on the machine do not inflate) and ``samples``, ``grid`` samples (grid, 28, 28) as uint8.
+    """
+    from ganlab import data
+
+    gan = build(settings, seed)
+    images = data.mnist(batch_size=settings.batch_size * settings.discriminator_steps, seed=seed, limit=limit)
+    per_epoch = int(images.cardinality())
+    start = time.process_time()
+    for epoch in range(-(-steps // per_epoch)):  # whole epochs, the last one cut short
+        gan.fit(images, epochs=1, steps_per_epoch=min(per_epoch, steps - epoch * per_epoch), verbose=0)
+    cpu_seconds = time.process_time() - start
+    row = dataclasses.asdict(settings) | {"seed": seed, "steps": steps, "cpu_seconds": cpu_seconds}
+    row |= measure(gan.sample(fd_samples, seed=1000 + seed))
+    samples = gan.sample(grid, seed=0)[..., 0]
+    row["samples"] = np.clip((samples + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    return row
+
+
+# -- over seeds -------------------------------------------------------------------------------------------
+
+def settings_of(row: dict) -> Settings:
+    return Settings(**{field.name: row[field.name] for field in dataclasses.fields(Settings)})
+
+
+def aggregate(rows: list[dict]) -> dict[Settings, dict]:
+    """{settings: {measure: (mean, half-range over seeds), "seeds": n}} in the order points first appear."""
+    groups: dict[Settings, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(settings_of(row), []).append(row)
+    summary = {}
+    for settings, group in groups.items():
+        summary[settings] = {"seeds": len(group)}
+        for name in MEASURES:
+            values = np.array([row[name] for row in group], dtype=float)
+            summary[settings][name] = (float(values.mean()), float((values.max() - values.min()) / 2))
+    return summary
+
+
+def table(rows: list[dict], measures=("fd", "precision", "recall")) -> str:
+    """A plain-text table: one line per point, each measure as mean ± half-range over seeds."""
+    lines = []
+    for settings, summary in aggregate(rows).items():
+        cells = [f"{name} {summary[name][0]:7.2f} ± {summary[name][1]:5.2f}" if name == "fd" else
+                 f"{name} {summary[name][0]:.3f} ± {summary[name][1]:.3f}" for name in measures]
+        lines.append(f"{settings.label():58s} " + "  ".join(cells) + f"  ({summary['seeds']} seeds)")
+    return "\n".join(lines)
+
+
+def spread_over_settings_and_seeds(rows: list[dict], measure: str = "fd") -> tuple[float, float]:
+    """(range of the per-point means across points, mean half-range over seeds within a point)."""
+    summary = aggregate(rows)
+    means = [point[measure][0] for point in summary.values()]
+    return float(max(means) - min(means)), float(np.mean([point[measure][1] for point in summary.values()]))
+
+
+# -- storing ----------------------------------------------------------------------------------------------
+
+def save(rows: list[dict], folder, machine: str = "") -> Path:
+    """Write ``result.json`` (every row but its samples) and ``samples.npz`` (one uint8 array per row)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    plain = [{key: value for key, value in row.items() if key != "samples"} for row in rows]
+    (folder / "result.json").write_text(json.dumps({"machine": machine, "rows": plain}, indent=1) + "\n")
+    np.savez_compressed(folder / "samples.npz", **{f"row{i}": row["samples"] for i, row in enumerate(rows)})
+    return folder / "result.json"
+
+
+def load(folder=STORED) -> tuple[list[dict], str] | None:
+    """The rows stored by :func:`save` (with their samples when ``samples.npz`` is there) and the machine
+    they ran on, or ``None`` when the folder has no ``result.json`` (on Colab, or after a pip install)."""
+    folder = Path(folder)
+    if not (folder / "result.json").exists():
+        return None
+    stored = json.loads((folder / "result.json").read_text())
+    rows = stored["rows"]
+    if (folder / "samples.npz").exists():
+        with np.load(folder / "samples.npz") as samples:
+            for i, row in enumerate(rows):
+                if f"row{i}" in samples:
+                    row["samples"] = samples[f"row{i}"]
+    return rows, stored.get("machine", "")
+
+
+# -- drawing ----------------------------------------------------------------------------------------------
+
+def heatmap(rows: list[dict], x: str, y: str, measure: str = "fd", ax=None, title: str | None = None,
+            cmap: str | None = None):
+    """A heat map of ``measure``'s mean over seeds on the grid of settings fields ``x`` and ``y``, each cell
+    annotated with mean ± half-range over seeds. Rows must differ only in ``x`` and ``y`` (and the seed)."""
+    import matplotlib.pyplot as plt
+
+    summary = aggregate(rows)
+    xs = sorted({getattr(s, x) for s in summary})
+    ys = sorted({getattr(s, y) for s in summary})
+    means, spreads = np.full((len(ys), len(xs)), np.nan), np.full((len(ys), len(xs)), np.nan)
+    for settings, point in summary.items():
+        i, j = ys.index(getattr(settings, y)), xs.index(getattr(settings, x))
+        means[i, j], spreads[i, j] = point[measure]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * len(xs) + 1.5, 1.1 * len(ys) + 1.2))
+    cmap = cmap or ("viridis_r" if measure == "fd" else "viridis")  # yellow is good either way
+    image = ax.imshow(means, cmap=cmap, origin="lower", aspect="auto")
+    digits = 0 if measure == "fd" else 2
+    middle = np.nanmean([np.nanmin(means), np.nanmax(means)])
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            if np.isfinite(means[i, j]):
+                dark = (means[i, j] > middle) == (measure == "fd")
+                ax.text(j, i, f"{means[i, j]:.{digits}f}\n± {spreads[i, j]:.{digits}f}", ha="center", va="center",
+                        fontsize=8, color="white" if dark else "black")
+    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+    ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(y.replace("_", " "))
+    ax.set_title(title or f"{measure}: mean ± half-range over seeds", fontsize=10)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    return ax
+
+
+def one_factor(rows: list[dict], base: Settings, field: str) -> list[dict]:
+    """The rows that differ from ``base`` in ``field`` only (``base``'s own rows included)."""
+    others = [f.name for f in dataclasses.fields(Settings) if f.name != field]
+    return [row for row in rows if all(row[name] == getattr(base, name) for name in others)]
+
+
+def factor_strip(rows: list[dict], base: Settings, field: str, measure: str = "fd", ax=None):
+    """A one-row heat map of ``measure`` as ``field`` varies around ``base`` (annotated mean ± half-range)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 1.6))
+    return _strip(one_factor(rows, base, field), field, measure, ax)
+
+
+def _strip(rows, field, measure, ax):
+    summary = aggregate(rows)
+    values = sorted({getattr(s, field) for s in summary})
+    means = np.array([[summary[next(s for s in summary if getattr(s, field) == v)][measure][0] for v in values]])
+    spreads = [summary[next(s for s in summary if getattr(s, field) == v)][measure][1] for v in values]
+    cmap = "viridis_r" if measure == "fd" else "viridis"
+    ax.imshow(means, cmap=cmap, aspect="auto")
+    digits = 0 if measure == "fd" else 2
+    middle = (means.min() + means.max()) / 2
+    for j, value in enumerate(values):
+        dark = (means[0, j] > middle) == (measure == "fd")
+        ax.text(j, 0, f"{means[0, j]:.{digits}f}\n± {spreads[j]:.{digits}f}", ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
+    ax.set_xticks(range(len(values)), [f"{v:g}" for v in values])
+    ax.set_yticks([])
+    ax.set_xlabel(field.replace("_", " "))
+    return ax
+
+
+def sample_grid(samples: np.ndarray, ax=None, title: str | None = None, ncols: int = 8):
+    """Draw uint8 samples (n, 28, 28) as a grid."""
+    from ganlab import plots
+
+    images = samples.astype(np.float32)[..., None] / 127.5 - 1
+    return plots.image_grid(images, ncols=ncols, ax=ax, title=title)
+
+
+# -- the interactive view ---------------------------------------------------------------------------------
+
+class SweepExplorer:
+    """Pick a sweep point with one dropdown per setting; see its samples (first seed) and its numbers.
+
+    All drawn from stored rows (no training). ``choose(field=value, ...)`` does what the dropdowns do, so
+    a test can drive it; ``settings``, ``text`` and ``png`` hold the current point, its numbers and its
+    picture. A combination that the sweep did not run says so instead of drawing.
+    """
+
+    def __init__(self, rows: list[dict], display: bool = True):
+        if not rows:
+            raise ValueError("rows is empty: pass the rows of a sweep (sweep.load() or a list of run() results).")
+        self.rows = rows
+        self.summary = aggregate(rows)
+        self.fields = [f.name for f in dataclasses.fields(Settings)
+                       if len({getattr(s, f.name) for s in self.summary}) > 1]
+        self.settings = next(iter(self.summary))
+        self.text, self.png = "", b""
+        self.widget, self._syncing = None, False
+        if display:
+            import ipywidgets
+
+            self._dropdowns = {name: ipywidgets.Dropdown(
+                options=sorted({getattr(s, name) for s in self.summary}), value=getattr(self.settings, name),
+                description=name.replace("_", " "), style={"description_width": "initial"}) for name in self.fields}
+            for dropdown in self._dropdowns.values():
+                dropdown.observe(self._picked, names="value")
+            self._image = ipywidgets.Image(format="png", width=360)
+            self._label = ipywidgets.HTML()
+            self.widget = ipywidgets.VBox([ipywidgets.HBox(list(self._dropdowns.values())[:3]),
+                                           ipywidgets.HBox(list(self._dropdowns.values())[3:]),
+                                           self._label, self._image])
+        self.redraw()
+
+    def _picked(self, change):
+        if not self._syncing:
+            self.choose(**{name: dropdown.value for name, dropdown in self._dropdowns.items()})
+
+    def choose(self, **values) -> bool:
+        """Move to the point with these settings; False (and a message in ``text``) if the sweep lacks it."""
+        unknown = set(values) - {f.name for f in dataclasses.fields(Settings)}
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; choose from {self.fields}.")
+        wanted = dataclasses.replace(self.settings, **values)
+        if wanted not in self.summary:
+            self.text = f"not in the sweep: {wanted.label()} (the sweep varies one setting at a time)"
+            self.png = b""
+            self._show()
+            return False
+        self.settings = wanted
+        if self.widget is not None:  # keep the dropdowns in step when called from code
+            self._syncing = True
+            for name, dropdown in self._dropdowns.items():
+                dropdown.value = getattr(wanted, name)
+            self._syncing = False
+        self.redraw()
+        return True
+
+    def redraw(self):
+        import matplotlib.pyplot as plt
+
+        from ganlab.widgets import render
+
+        point = self.summary[self.settings]
+        self.text = (f"{self.settings.label()}: FD {point['fd'][0]:.1f} ± {point['fd'][1]:.1f}, "
+                     f"precision {point['precision'][0]:.2f} ± {point['precision'][1]:.2f}, "
+                     f"recall {point['recall'][0]:.2f} ± {point['recall'][1]:.2f} ({point['seeds']} seeds)")
+        row = next((r for r in self.rows if settings_of(r) == self.settings and "samples" in r), None)
+        if row is None:
+            self.png = b""
+        else:
+            figure, ax = plt.subplots(figsize=(4, 2.2))
+            sample_grid(row["samples"], ax=ax, title=f"seed {row['seed']}")
+            self.png = render(figure)
+        self._show()
+
+    def _show(self):
+        if self.widget is not None:
+            self._label.value = self.text
+            self._image.value = self.png
