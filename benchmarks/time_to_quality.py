@@ -1,4 +1,4 @@
-"""Time to quality: ganlab's DCGAN against the TensorFlow DCGAN tutorial's, on the same machine, in one run.
+"""Time to quality: ganlab's DCGAN, with its old and its new defaults, against the TensorFlow DCGAN tutorial's.
 
 The reference is the architecture and settings published in TensorFlow's DCGAN
 tutorial (tensorflow.org/tutorials/generative/dcgan): generator Dense(7*7*256)
@@ -8,16 +8,26 @@ stride 2) with LeakyReLU and dropout 0.3 -> Dense(1); batch 256, Adam 1e-4 for
 both, noise dimension 100, binary cross-entropy on logits, one simultaneous
 update of both networks per step. It is rebuilt here from that description.
 
-Both are trained on MNIST and measured with the same Fréchet distance (ganlab's
-MNIST classifier features, the same number of samples, fixed noise). The target
-is the median distance of the reference's last three epochs (its distance swings
-from epoch to epoch). Reported: the training time each needs to first reach the
-target (measurement time excluded), and their ratio. Time is counted twice: as
-wall-clock seconds, and as the process's CPU seconds (both cores together), which
-stay honest if anything else runs on the machine; the ratio is taken on CPU time.
+All are trained on MNIST and measured with the same Fréchet distance (ganlab's
+MNIST classifier features, fixed noise, against the test set). Two targets:
 
-    python benchmarks/time_to_quality.py                      # the full run: 25 reference epochs
-    python benchmarks/time_to_quality.py --reference-epochs 3 # a short run
+* the reference's: the median distance (5,000 samples) of its last three epochs (its
+  distance swings from epoch to epoch); reported, the training time each needs to
+  first reach it and their ratio;
+* issue 19's: FD 40, 20 and 10 with 10,000 samples (real training images score about
+  1.5), within a budget of 1,800 CPU-seconds, 15 minutes on two busy cores; reported,
+  the CPU seconds to each, for the old defaults (width 32, no weight average: what
+  ``dcgan_generator()``, ``dcgan_discriminator()`` and ``GAN()`` gave before) and the
+  new ones (the same three calls today).
+
+Measurement time is excluded. Time is counted twice: as wall-clock seconds, and as
+the process's CPU seconds (both cores together), which stay honest if anything else
+runs on the machine; comparisons are taken on CPU time. The reference's 25 epochs
+take 80 minutes: ``--skip-reference`` reuses its stored curve (``reference.json``).
+
+    python benchmarks/time_to_quality.py --skip-reference              # old and new defaults, 1,800 CPU-s each
+    python benchmarks/time_to_quality.py                               # the full run, the reference included
+    python benchmarks/time_to_quality.py --skip-reference --runs new --dataset fashion_mnist --budget 600
 """
 from __future__ import annotations
 
@@ -34,7 +44,7 @@ import tensorflow as tf
 from keras import layers
 
 import ganlab
-from ganlab import callbacks, data, metrics, models, plots
+from ganlab import data, metrics, models, plots
 from ganlab.training import GAN
 
 
@@ -100,43 +110,169 @@ def train_reference(epochs, reference_stats, n_samples, log):
     return curve, samples[:64]
 
 
-def train_ganlab(target, max_seconds, reference_stats, n_samples, every, log):
-    """ganlab's DCGAN with its defaults, measured every `every` steps until it reaches the target or the budget."""
-    ganlab.seed(0)
+def old_defaults():
+    """ganlab's DCGAN as it was before issue 19: width 32 both, Adam 2e-4 (beta_1 0.5) both, no weight average."""
+    gan = GAN(models.dcgan_generator(width=32), models.dcgan_discriminator(width=32), ema_decay=None)
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    return gan
+
+
+def new_defaults():
+    """What a learner gets today from the three plain calls."""
     gan = GAN(models.dcgan_generator(), models.dcgan_discriminator())
     gan.compile()
-    callback = callbacks.FrechetDistance(reference_stats, every=every, n_samples=n_samples)
+    return gan
 
-    class Stop(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            if callback.steps and callback.steps[-1] == callback._step:
-                log(f"ganlab step {callback._step:6d}: {callback.seconds[-1]:7.1f} s wall, "
-                    f"{callback.cpu_seconds[-1]:7.1f} s CPU, FD {callback.values[-1]:.2f}")
-                if callback.values[-1] <= target or callback.cpu_seconds[-1] > max_seconds:
-                    self.model.stop_training = True
 
-    gan.fit(data.mnist(batch_size=64), epochs=1000, callbacks=[callback, Stop()], verbose=0)
-    curve = {"seconds": callback.seconds, "cpu_seconds": callback.cpu_seconds, "fid": callback.values,
-             "steps": callback.steps}
+RUNS = {"old": old_defaults, "new": new_defaults}
+
+
+class CpuMeasure(keras.callbacks.Callback):
+    """FD every `every` training CPU-seconds (measurement excluded); stops at the last target or the budget."""
+
+    def __init__(self, stats, dataset, n_samples, every, budget, stop_at, log, name):
+        super().__init__()
+        self.stats, self.dataset, self.n_samples, self.every, self.budget = stats, dataset, n_samples, every, budget
+        self.stop_at, self.log, self.name = stop_at, log, name
+        self.curve = {"seconds": [], "cpu_seconds": [], "steps": [], "fid": [], "fid_5000": []}
+        self.cpu = self.wall = 0.0
+        self.step = 0
+
+    def on_train_begin(self, logs=None):
+        self.next, self._cpu, self._wall = self.every, time.process_time(), time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.cpu += time.process_time() - self._cpu
+        self.wall += time.perf_counter() - self._wall
+        self.step += 1
+        if self.cpu >= self.next or self.cpu >= self.budget:
+            self.next += self.every
+            if self.measure() <= self.stop_at or self.cpu >= self.budget:
+                self.model.stop_training = True
+        self._cpu, self._wall = time.process_time(), time.perf_counter()
+
+    def distances(self, raw=False):
+        """FD of n_samples and of the first 5,000 of them (the reference's measure), from one feature pass."""
+        features = metrics.image_features(self.model.sample(self.n_samples, seed=123, raw=raw), self.dataset)
+        return [metrics.frechet_distance_from_stats(f.mean(axis=0), np.cov(f, rowvar=False), *self.stats)
+                for f in (features, features[:5000])]
+
+    def measure(self):
+        fid, fid_5000 = self.distances()
+        values = {"seconds": self.wall, "cpu_seconds": self.cpu, "steps": self.step, "fid": fid, "fid_5000": fid_5000}
+        if self.model.ema_generator is not None:  # the trained generator too, to see what the average adds
+            values["fid_raw"] = self.distances(raw=True)[0]
+        for key, value in values.items():
+            self.curve.setdefault(key, []).append(value)
+        raw = f", raw generator {values['fid_raw']:.2f}" if "fid_raw" in values else ""
+        self.log(f"{self.name} step {self.step:6d}: {self.wall:7.1f} s wall, {self.cpu:7.1f} s CPU, "
+                 f"FD {fid:.2f} ({self.n_samples} samples), {fid_5000:.2f} (5,000){raw}")
+        return fid
+
+
+def train_ganlab(name, stats, args, log):
+    """ganlab's DCGAN (`RUNS[name]`), measured every `args.every` CPU-seconds until FD 10 or the budget."""
+    ganlab.seed(0)
+    gan = RUNS[name]()
+    measure = CpuMeasure(stats, args.dataset, args.samples, args.every, args.budget, min(args.targets), log, name)
+    gan.fit(data.image_dataset(args.dataset, batch_size=64), epochs=10000, callbacks=[measure], verbose=0)
+    curve = measure.curve
+    curve["parameters"] = {"generator": gan.generator.count_params(), "discriminator": gan.discriminator.count_params()}
     return curve, gan.sample(64, seed=123)
 
 
-def time_to(curve, target, clock="cpu_seconds"):
-    for seconds, fid in zip(curve[clock], curve["fid"]):
+def time_to(curve, target, clock="cpu_seconds", key="fid"):
+    for seconds, fid in zip(curve[clock], curve[key]):
         if fid <= target:
             return seconds
     return None
 
 
+def reference_part(args, reference_stats, log):
+    """The reference's curve (trained now, or read from reference.json) and its target."""
+    stored = args.out / "reference.json"
+    if args.skip_reference:
+        earlier = json.loads(stored.read_text())
+        reference = earlier["reference_curve"]
+        stored_samples = args.out / "reference_samples.npy"  # absent: samples_reference.png is left as it is
+        samples = np.load(stored_samples) if stored_samples.exists() else None
+        log(f"reference curve reused from {stored} ({earlier['machine']}, {earlier['reference_epochs']} epochs)")
+    else:
+        reference, samples = train_reference(args.reference_epochs, reference_stats, 5000, log)
+        np.save(args.out / "reference_samples.npy", samples)
+        stored.write_text(json.dumps({"machine": args.machine, "reference_epochs": args.reference_epochs,
+                                      "samples": 5000, "reference_curve": reference}, indent=2))
+    target = float(np.median(reference["fid"][-3:]))
+    log(f"reference target (median of its last three epochs, 5,000 samples): FD {target:.2f}, reached after "
+        f"{time_to(reference, target):.1f} s CPU ({time_to(reference, target, 'seconds'):.1f} s wall)")
+    return reference, samples, target
+
+
+def summarise(curves, targets, reference, reference_target, log):
+    summary = {}
+    for name, curve in curves.items():
+        row = {f"cpu_seconds_to_{t:g}": time_to(curve, t) for t in targets}
+        row.update({f"wall_seconds_to_{t:g}": time_to(curve, t, "seconds") for t in targets})
+        row.update(best_fid=min(curve["fid"]), last_fid=curve["fid"][-1], cpu_seconds=curve["cpu_seconds"][-1],
+                   wall_seconds=curve["seconds"][-1], steps=curve["steps"][-1], parameters=curve["parameters"])
+        if reference is not None:
+            ours = time_to(curve, reference_target, key="fid_5000")
+            row["cpu_seconds_to_reference_target"] = ours
+            row["ratio_to_reference"] = None if ours is None else ours / time_to(reference, reference_target)
+        summary[name] = row
+        reached = ", ".join(f"FD {t:g}: " + ("not reached" if row[f"cpu_seconds_to_{t:g}"] is None
+                                             else f"{row[f'cpu_seconds_to_{t:g}']:.0f} s CPU") for t in targets)
+        log(f"{name}: {reached}; best FD {row['best_fid']:.2f}, last {row['last_fid']:.2f} after "
+            f"{row['cpu_seconds']:.0f} s CPU ({row['wall_seconds']:.0f} s wall, {row['steps']} steps)")
+    return summary
+
+
+def draw(curves, reference, reference_target, targets, samples, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    if reference is not None:
+        ax.plot(np.array(reference["cpu_seconds"]) / 60, reference["fid"], "o-", label="TF tutorial DCGAN (5,000 samples)")
+        ax.axhline(reference_target, color="grey", ls="--", lw=0.8, label=f"reference target {reference_target:.0f}")
+    for name, curve in curves.items():
+        minutes = np.array(curve["cpu_seconds"]) / 60
+        line, = ax.plot(minutes, curve["fid"], ".-", label=f"ganlab, {name} defaults")
+        if "fid_raw" in curve:
+            ax.plot(minutes, curve["fid_raw"], ":", color=line.get_color(), label=f"ganlab, {name}: raw generator")
+    for t in targets:
+        ax.axhline(t, color="black", ls=":", lw=0.6)
+    ax.set_xlabel("training CPU time, both cores (minutes)")
+    ax.set_ylabel("Fréchet distance (classifier features)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    fig.savefig(out / "curves.png", dpi=120)
+    for name, (images, title) in samples.items():
+        fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
+        plots.image_grid(images, ncols=16, ax=ax, title=title)
+        fig.savefig(out / f"samples_{name}.png", dpi=100)
+        plt.close(fig)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reference-epochs", type=int, default=25)
-    parser.add_argument("--samples", type=int, default=5000, help="generated samples per measurement")
-    parser.add_argument("--every", type=int, default=200, help="ganlab: measure every N steps")
+    parser.add_argument("--skip-reference", "--reuse-reference", action="store_true",
+                        help="reuse the reference's stored curve (reference.json in --out) instead of training it")
+    parser.add_argument("--runs", default="old,new", help="ganlab runs, comma-separated: old, new")
+    parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion_mnist"),
+                        help="fashion_mnist: no reference; FD on the Fashion-MNIST classifier")
+    parser.add_argument("--budget", type=float, default=1800.0, help="training CPU-seconds per ganlab run")
+    parser.add_argument("--every", type=float, default=150.0, help="measure every N training CPU-seconds")
+    parser.add_argument("--samples", type=int, default=10000, help="generated samples per measurement")
+    parser.add_argument("--targets", default="40,20,10")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the other runs' curves from result.json in --out (run old and new separately)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/time_to_quality"))
-    parser.add_argument("--reuse-reference", action="store_true",
-                        help="take the reference's curve from an earlier result.json in --out (same machine only)")
     args = parser.parse_args()
+    args.targets = [float(t) for t in args.targets.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     lines = []
 
@@ -144,61 +280,35 @@ def main():
         print(line, flush=True)
         lines.append(line)
 
-    test_images, _ = data.load_images("mnist", "test")
-    reference_stats = metrics.image_statistics(test_images)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}"
-    log(f"machine: {machine}")
-
-    if args.reuse_reference:
-        earlier = json.loads((args.out / "result.json").read_text())
-        reference, reference_samples = earlier["reference_curve"], np.load(args.out / "reference_samples.npy")
-        log(f"reference curve reused from {args.out / 'result.json'} ({earlier['machine']})")
-    else:
-        reference, reference_samples = train_reference(args.reference_epochs, reference_stats, args.samples, log)
-        np.save(args.out / "reference_samples.npy", reference_samples)
-    last = reference["fid"][-3:]
-    target = float(np.median(last))
-    reference_time, reference_wall = time_to(reference, target), time_to(reference, target, "seconds")
-    log(f"target FD (median of the reference's last {len(last)} epochs): {target:.2f}, reached by the reference "
-        f"after {reference_time:.1f} s CPU ({reference_wall:.1f} s wall)")
-
-    ours, our_samples = train_ganlab(target, max_seconds=reference_time, reference_stats=reference_stats,
-                                     n_samples=args.samples, every=args.every, log=log)
-    our_time, our_wall = time_to(ours, target), time_to(ours, target, "seconds")
-    ratio = None if our_time is None else our_time / reference_time
-    wall_ratio = None if our_wall is None else our_wall / reference_wall
-    if our_time is None:
-        log("ganlab did not reach the target within the reference's time")
-    else:
-        log(f"ganlab reached FD {target:.2f} after {our_time:.1f} s CPU ({our_wall:.1f} s wall)")
-        log(f"ratio ganlab / reference time to the same distance: {ratio:.3f} on CPU time, "
-            f"{wall_ratio:.3f} on wall-clock time (goal <= 0.2)")
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
-    ax.plot(np.array(reference["cpu_seconds"]) / 60, reference["fid"], "o-", label="TF tutorial DCGAN (reference)")
-    ax.plot(np.array(ours["cpu_seconds"]) / 60, ours["fid"], ".-", label="ganlab DCGAN (defaults)")
-    ax.axhline(target, color="grey", ls="--", lw=0.8, label=f"target {target:.1f}")
-    ax.set_xlabel("training CPU time, both cores (minutes)")
-    ax.set_ylabel("Fréchet distance (MNIST classifier features)")
-    ax.set_yscale("log")
-    ax.legend()
-    fig.savefig(args.out / "curves.png", dpi=120)
-    titles = {"reference": f"reference after its last epoch (FD {reference['fid'][-1]:.1f})",
-              "ganlab": f"ganlab when it stopped (FD {ours['fid'][-1]:.1f})"}
-    for name, samples in (("reference", reference_samples), ("ganlab", our_samples)):
-        fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
-        plots.image_grid(samples, ncols=16, ax=ax, title=titles[name])
-        fig.savefig(args.out / f"samples_{name}.png", dpi=100)
-    result = {"machine": machine, "reference_epochs": args.reference_epochs, "samples": args.samples,
-              "target": target, "reference_cpu_seconds": reference_time, "ganlab_cpu_seconds": our_time,
-              "reference_wall_seconds": reference_wall, "ganlab_wall_seconds": our_wall, "ratio": ratio,
-              "wall_ratio": wall_ratio,
-              "reference_curve": reference, "ganlab_curve": ours}
+    test_images, _ = data.load_images(args.dataset, "test")
+    stats = metrics.image_statistics(test_images, args.dataset)
+    args.machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}"
+    log(f"machine: {args.machine}; dataset {args.dataset}; budget {args.budget:.0f} CPU-s; FD on {args.samples} "
+        f"samples every {args.every:.0f} CPU-s")
+    reference, reference_samples, reference_target = None, None, None
+    samples = {}
+    if args.dataset == "mnist":
+        reference, reference_samples, reference_target = reference_part(args, stats, log)
+        if reference_samples is not None:
+            samples["reference"] = (reference_samples, f"TF tutorial DCGAN after epoch {len(reference['fid'])} "
+                                                       f"(FD {reference['fid'][-1]:.0f}, 5,000 samples)")
+    earlier = args.out / "result.json"
+    curves = json.loads(earlier.read_text())["curves"] if args.append and earlier.exists() else {}
+    for name in curves:
+        images = args.out / f"samples_{name}.npy"
+        if images.exists():
+            samples[name] = (np.load(images), f"ganlab, {name} defaults, after {curves[name]['cpu_seconds'][-1]:.0f} "
+                                              f"CPU-s (FD {curves[name]['fid'][-1]:.1f})")
+    for name in args.runs.split(","):
+        curves[name], images = train_ganlab(name, stats, args, log)
+        samples[name] = (images, f"ganlab, {name} defaults, after {curves[name]['cpu_seconds'][-1]:.0f} CPU-s "
+                                 f"(FD {curves[name]['fid'][-1]:.1f})")
+        np.save(args.out / f"samples_{name}.npy", images)
+    summary = summarise(curves, args.targets, reference, reference_target, log)
+    draw(curves, reference, reference_target, args.targets, samples, args.out)
+    result = {"machine": args.machine, "dataset": args.dataset, "budget_cpu_seconds": args.budget,
+              "samples": args.samples, "targets": args.targets, "reference_target": reference_target,
+              "summary": summary, "curves": curves}
     (args.out / "result.json").write_text(json.dumps(result, indent=2))
     (args.out / "log.txt").write_text("\n".join(lines) + "\n")
 
