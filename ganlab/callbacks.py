@@ -20,9 +20,11 @@ class StopOnNaN(keras.callbacks.Callback):
 
     Keras' ``TerminateOnNaN`` stops but leaves the broken weights in the model
     and says nothing about the cause. This callback keeps an in-memory copy of
-    the weights every ``snapshot_every`` batches (and at each epoch's end);
-    when a logged loss stops being finite it restores the newest copy and
-    raises :class:`TrainingDiverged` naming the epoch, the step and the usual causes.
+    the weights and of the optimizers' state (Adam's moments and step count)
+    every ``snapshot_every`` batches (and at each epoch's end); when a logged
+    loss stops being finite it restores the newest copy, so that a second ``fit``
+    (at a lower learning rate, say) starts from a sound state, and raises
+    :class:`TrainingDiverged` naming the epoch, the step and the usual causes.
     Set ``raise_error=False`` to stop quietly instead (``model.diverged`` then says what happened).
     """
 
@@ -35,9 +37,26 @@ class StopOnNaN(keras.callbacks.Callback):
         self._epoch = 0
         self.message = None
 
+    def _state(self) -> list:
+        """The model's weights, then every optimizer's variables (a GAN has two)."""
+        optimizers = [getattr(self.model, name, None) for name in ("generator_optimizer", "discriminator_optimizer")]
+        optimizers = [o for o in optimizers if o is not None] or [getattr(self.model, "optimizer", None)]
+        state = list(self.model.weights)
+        for optimizer in optimizers:
+            if optimizer is not None:
+                state += [v for v in optimizer.variables if all(v is not s for s in state)]
+        return state
+
     def on_train_begin(self, logs=None):
-        self._good, self._good_step, self._good_epoch, self.message = self.model.get_weights(), 0, 0, None
+        self._good, self._good_step, self._good_epoch, self.message = self._values(), 0, 0, None
         self.model.diverged = None
+
+    def _values(self) -> list:
+        return [np.array(keras.ops.convert_to_numpy(v)) for v in self._state()]
+
+    def _restore(self) -> None:
+        for variable, value in zip(self._state(), self._good):
+            variable.assign(value)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -45,7 +64,7 @@ class StopOnNaN(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         bad = {k: v for k, v in (logs or {}).items() if k.endswith("loss") and not math.isfinite(float(v))}
         if bad:
-            self.model.set_weights(self._good)
+            self._restore()
             self.model.stop_training = True
             self.message = (
                 f"Training stopped at epoch {self._epoch + 1}, step {batch + 1}: "
@@ -67,9 +86,9 @@ class StopOnNaN(keras.callbacks.Callback):
 
     def _snapshot(self, step, epoch=None):
         # A step's loss is computed before its update: a finite loss does not prove the updated weights are.
-        weights = self.model.get_weights()
-        if all(np.all(np.isfinite(w)) for w in weights):
-            self._good, self._good_step = weights, step
+        values = self._values()
+        if all(np.all(np.isfinite(v)) for v in values if np.issubdtype(v.dtype, np.floating)):
+            self._good, self._good_step = values, step
             self._good_epoch = self._epoch if epoch is None else epoch
 
     def on_train_end(self, logs=None):

@@ -60,6 +60,34 @@ def test_nan_in_the_data_stops_and_restores_the_last_snapshot(make_gan, toy_data
     assert gan.diverged == str(caught.value)
 
 
+def optimizer_state(gan):
+    return [v.numpy() for o in (gan.generator_optimizer, gan.discriminator_optimizer) for v in o.variables]
+
+
+def test_the_optimizers_moments_are_restored_too(make_gan, toy_dataset):
+    """Adam's moments and step count go back with the weights, so a second fit does not start from broken moments."""
+    gan = make_gan(seed=0)
+
+    class OptimizerRecorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.after_batch = {}
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.after_batch[batch] = optimizer_state(gan)
+
+    recorder = OptimizerRecorder()
+    with pytest.raises(TrainingDiverged, match="step 30"):
+        gan.fit(nan_at_batch(toy_dataset(batches=40), 29), epochs=1, verbose=0,
+                callbacks=[recorder, StopOnNaN(snapshot_every=10)])
+    assert not all_finite(recorder.after_batch[29])  # the NaN reached Adam's moments ...
+    restored = optimizer_state(gan)
+    assert all_finite(restored) and same(restored, recorder.after_batch[19])  # ... and they are back as at step 20
+    assert int(gan.generator_optimizer.iterations.numpy()) == 20
+    history = gan.fit(toy_dataset(batches=5), epochs=1, verbose=0)  # a second fit trains on from there
+    assert all(np.isfinite(v[-1]) for v in history.history.values()) and all_finite(gan.get_weights())
+
+
 def test_nan_loss_in_the_second_epoch_restores_the_end_of_the_first(make_gan, toy_dataset):
     gan = make_gan(seed=0)
 
@@ -97,7 +125,9 @@ def test_finite_training_is_left_alone(make_gan, toy_dataset):
     gan.fit(toy_dataset(batches=7), epochs=2, verbose=0, callbacks=[callback])
     assert gan.diverged is None and callback.message is None
     assert int(gan.step_counter.numpy()) == 14
-    assert same(callback._good, gan.get_weights())  # the snapshot taken at the last epoch's end
+    # the snapshot taken at the last epoch's end: the weights, then the optimizers' state
+    assert same(callback._good[:len(gan.weights)], gan.get_weights())
+    assert same(callback._good[len(gan.weights):], optimizer_state(gan))
 
 
 @pytest.mark.bad_input
