@@ -98,11 +98,12 @@ def discriminator_gap(discriminator, mixture, fake: np.ndarray, n: int = 400, ba
 
 
 def draw_discriminators(mixture, fake: np.ndarray, discriminators: dict, ax=None, title: str | None = None,
-                        bandwidth: float = 0.1):
+                        bandwidth: float = 0.1, legend: bool = True):
     """p_data and p_g (densities, left axis) with D*(x) and each of ``discriminators`` ({label: model}, right axis).
 
     D* = p_data / (p_data + p_g) is drawn dotted where either density has mass, from the
-    exact p_data and :func:`generated_density` of ``fake``.
+    exact p_data and :func:`generated_density` of ``fake``. ``legend=False`` leaves out the legend
+    (for all but one panel of a figure).
     """
     import matplotlib.pyplot as plt
 
@@ -127,8 +128,9 @@ def draw_discriminators(mixture, fake: np.ndarray, discriminators: dict, ax=None
     twin.axhline(0.5, color="grey", lw=0.8, ls="--")
     twin.set_ylim(0, 1)
     twin.set_ylabel("D(x)")
-    lines, more = ax.get_legend_handles_labels(), twin.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=6, loc="upper left")
+    if legend:
+        lines, more = ax.get_legend_handles_labels(), twin.get_legend_handles_labels()
+        ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=6, loc="upper left")
     if title:
         ax.set_title(title)
     return ax
