@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import time
 from pathlib import Path
 
@@ -127,6 +128,9 @@ def new_defaults():
 RUNS = {"old": old_defaults, "new": new_defaults}
 
 
+STOP = {"asked": False}  # set by SIGTERM: the run in progress measures once more, stops, and results are written
+
+
 class CpuMeasure(keras.callbacks.Callback):
     """FD every `every` training CPU-seconds (measurement excluded); stops at the last target or the budget."""
 
@@ -145,9 +149,9 @@ class CpuMeasure(keras.callbacks.Callback):
         self.cpu += time.process_time() - self._cpu
         self.wall += time.perf_counter() - self._wall
         self.step += 1
-        if self.cpu >= self.next or self.cpu >= self.budget:
+        if self.cpu >= self.next or self.cpu >= self.budget or STOP["asked"]:
             self.next += self.every
-            if self.measure() <= self.stop_at or self.cpu >= self.budget:
+            if self.measure() <= self.stop_at or self.cpu >= self.budget or STOP["asked"]:
                 self.model.stop_training = True
         self._cpu, self._wall = time.process_time(), time.perf_counter()
 
@@ -178,7 +182,24 @@ def train_ganlab(name, stats, args, log):
     gan.fit(data.image_dataset(args.dataset, batch_size=64), epochs=10000, callbacks=[measure], verbose=0)
     curve = measure.curve
     curve["parameters"] = {"generator": gan.generator.count_params(), "discriminator": gan.discriminator.count_params()}
+    if gan.ema_generator is not None:
+        np.save(args.out / f"samples_{name}_raw.npy", gan.sample(64, seed=123, raw=True))
     return curve, gan.sample(64, seed=123)
+
+
+def old_from_raw(curves):
+    """The old defaults' curve read off the new run's raw generator, if "old" was not trained itself.
+
+    The new defaults are the old ones plus the weight average, which only watches training
+    (tests/test_ema.py: the same seed trains the same weights with and without it), so the raw
+    generator of the new run is the old defaults' generator, step for step.
+    """
+    new = curves.get("new", {})
+    if "old" in curves or "fid_raw" not in new:
+        return curves
+    old = {key: new[key] for key in ("seconds", "cpu_seconds", "steps", "parameters")}
+    old.update(fid=new["fid_raw"], derived="the raw generator of the new run (trained exactly as the old defaults)")
+    return {**curves, "old": old}
 
 
 def time_to(curve, target, clock="cpu_seconds", key="fid"):
@@ -215,7 +236,7 @@ def summarise(curves, targets, reference, reference_target, log):
         row.update({f"wall_seconds_to_{t:g}": time_to(curve, t, "seconds") for t in targets})
         row.update(best_fid=min(curve["fid"]), last_fid=curve["fid"][-1], cpu_seconds=curve["cpu_seconds"][-1],
                    wall_seconds=curve["seconds"][-1], steps=curve["steps"][-1], parameters=curve["parameters"])
-        if reference is not None:
+        if reference is not None and "fid_5000" in curve:
             ours = time_to(curve, reference_target, key="fid_5000")
             row["cpu_seconds_to_reference_target"] = ours
             row["ratio_to_reference"] = None if ours is None else ours / time_to(reference, reference_target)
@@ -239,8 +260,9 @@ def draw(curves, reference, reference_target, targets, samples, out):
         ax.axhline(reference_target, color="grey", ls="--", lw=0.8, label=f"reference target {reference_target:.0f}")
     for name, curve in curves.items():
         minutes = np.array(curve["cpu_seconds"]) / 60
-        line, = ax.plot(minutes, curve["fid"], ".-", label=f"ganlab, {name} defaults")
-        if "fid_raw" in curve:
+        label = f"ganlab, {name} defaults" + (" (the new run's raw generator)" if "derived" in curve else "")
+        line, = ax.plot(minutes, curve["fid"], ".-", label=label)
+        if "fid_raw" in curve and "old" not in curves:
             ax.plot(minutes, curve["fid_raw"], ":", color=line.get_color(), label=f"ganlab, {name}: raw generator")
     for t in targets:
         ax.axhline(t, color="black", ls=":", lw=0.6)
@@ -294,16 +316,25 @@ def main():
                                                        f"(FD {reference['fid'][-1]:.0f}, 5,000 samples)")
     earlier = args.out / "result.json"
     curves = json.loads(earlier.read_text())["curves"] if args.append and earlier.exists() else {}
+    curves = {name: curve for name, curve in curves.items() if "derived" not in curve}
     for name in curves:
         images = args.out / f"samples_{name}.npy"
         if images.exists():
             samples[name] = (np.load(images), f"ganlab, {name} defaults, after {curves[name]['cpu_seconds'][-1]:.0f} "
                                               f"CPU-s (FD {curves[name]['fid'][-1]:.1f})")
-    for name in args.runs.split(","):
+    signal.signal(signal.SIGTERM, lambda *_: STOP.update(asked=True))
+    for name in filter(None, args.runs.split(",")):  # --runs "" --append: redo the summary and plots only
+        if STOP["asked"]:
+            break
         curves[name], images = train_ganlab(name, stats, args, log)
         samples[name] = (images, f"ganlab, {name} defaults, after {curves[name]['cpu_seconds'][-1]:.0f} CPU-s "
                                  f"(FD {curves[name]['fid'][-1]:.1f})")
         np.save(args.out / f"samples_{name}.npy", images)
+    curves = old_from_raw(curves)
+    raw = args.out / "samples_new_raw.npy"
+    if "derived" in curves.get("old", {}) and raw.exists():
+        samples["old"] = (np.load(raw), f"old defaults = the new run's raw generator, after "
+                                        f"{curves['old']['cpu_seconds'][-1]:.0f} CPU-s (FD {curves['old']['fid'][-1]:.1f})")
     summary = summarise(curves, args.targets, reference, reference_target, log)
     draw(curves, reference, reference_target, args.targets, samples, args.out)
     result = {"machine": args.machine, "dataset": args.dataset, "budget_cpu_seconds": args.budget,

@@ -59,6 +59,19 @@ def test_ema_weights_follow_the_formula(toy_dataset):
     assert any(not np.allclose(a, b) for a, b in zip(raw, averaged))
 
 
+def test_the_average_does_not_change_training(toy_dataset):
+    """With or without the average, the same seed trains the same generator and discriminator: it only watches."""
+    runs = []
+    for decay in (None, 0.9):
+        ganlab.seed(2)
+        gan = make(ema_decay=decay, seed=2)
+        history = gan.fit(toy_dataset(batches=8), epochs=2, verbose=0).history
+        runs.append((history, gan.generator.get_weights() + gan.discriminator.get_weights()))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_sample_draws_from_the_average_and_raw_from_the_generator():
     gan = make()
     gan.ema_generator.set_weights([w + 0.1 for w in gan.ema_generator.get_weights()])
