@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlab import losses
+from ganlab import device, losses
 from ganlab._checks import one_of, positive_float, positive_int, samples
 
 
@@ -130,14 +130,13 @@ class GAN(keras.Model):
         """Set the two optimizers (default Adam 2e-4, beta_1 0.5) and Keras' usual options.
 
         ``kwargs`` go to ``keras.Model.compile`` (``steps_per_execution``,
-        ``jit_compile``, ``run_eagerly``). ``jit_compile`` defaults to off on a
-        CPU-only machine, where XLA was measured slower (see ``ganlab.device``),
-        and to Keras' ``"auto"`` elsewhere. Under a ``mixed_float16`` policy each
+        ``jit_compile``, ``run_eagerly``). ``jit_compile`` defaults to the choice of
+        the last ``ganlab.device.setup`` (off unless asked: XLA was measured slower
+        on CPUs and is unmeasured on GPUs here). Under a ``mixed_float16`` policy each
         optimizer is wrapped in a ``LossScaleOptimizer``.
         """
-        if "jit_compile" not in kwargs:
-            accelerated = tf.config.list_physical_devices("GPU") or tf.config.list_logical_devices("TPU")
-            kwargs["jit_compile"] = "auto" if accelerated else False
+        if "jit_compile" not in kwargs:  # XLA only when asked, here or in ganlab.device.setup(jit_compile=True)
+            kwargs["jit_compile"] = bool(device.current() and device.current().jit_compile)
         generator_optimizer = generator_optimizer or _default_optimizer()
         discriminator_optimizer = discriminator_optimizer or _default_optimizer()
         for arg, optimizer in (("generator_optimizer", generator_optimizer),
@@ -285,7 +284,7 @@ class GAN(keras.Model):
             self.update_ema()
         self.step_counter.assign_add(1)
         self.track(tf.add_n(d_losses) / k, g_loss, real_logits, fake_logits)
-        return {metric.name: metric.result() for metric in self.metrics}
+        return _logs(self.metrics)
 
     def update_ema(self):
         """Move ``ema_generator`` towards the generator: ema = d * ema + (1 - d) * weights, after each G step.
@@ -406,6 +405,21 @@ class GAN(keras.Model):
         logits = [keras.ops.convert_to_numpy(self.discriminator(x[i:i + batch_size], training=False))
                   for i in range(0, len(x), batch_size)]
         return 1.0 / (1.0 + np.exp(-np.concatenate(logits)[:, 0].astype(np.float64)))
+
+
+def _logs(metrics) -> dict:
+    """The step's logs. Under several workers (MultiWorkerMirroredStrategy) each value is given shape (1,):
+    Keras 3 averages the replicas' logs with a reduction along axis 0, which fails on scalars there
+    ("Invalid reduction dimension 0 for input with 0 dimensions"; tensorflow/tensorflow#72388)."""
+    logs = {metric.name: metric.result() for metric in metrics}
+    strategy = tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and _workers(strategy) > 1:
+        logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+    return logs
+
+
+def _workers(strategy) -> int:
+    return len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) or 1
 
 
 def _per_replica(loss):

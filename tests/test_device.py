@@ -40,6 +40,15 @@ def test_float32_and_no_xla_unless_asked_on_any_hardware():
     assert hardware.jit_compile is False and device.current() is hardware
 
 
+def test_gan_compile_follows_the_xla_choice_of_setup(make_gan):
+    try:
+        device.setup(jit_compile=True)
+        assert make_gan().jit_compile is True
+    finally:
+        device.setup()
+    assert make_gan().jit_compile is False
+
+
 @needs_cpu_only
 def test_mixed_precision_is_opt_in_and_stays_float32_on_a_cpu():
     with pytest.warns(UserWarning, match="stays float32 on this CPU"):
