@@ -222,28 +222,27 @@ def one_factor(rows: list[dict], base: Settings, field: str) -> list[dict]:
     return [row for row in rows if all(row[name] == getattr(base, name) for name in others)]
 
 
-def factor_strip(rows: list[dict], base: Settings, field: str, measure: str = "fd", ax=None):
-    """A one-row heat map of ``measure`` as ``field`` varies around ``base`` (annotated mean ± half-range)."""
+def factor_strip(rows: list[dict], base: Settings, field: str, measure: str = "fd", ax=None, limits=None):
+    """A one-row heat map of ``measure`` as ``field`` varies around ``base`` (annotated mean ± half-range).
+
+    ``limits`` (low, high) fixes the colour scale, so that strips of several settings can be compared by colour;
+    by default each strip spans its own range.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 1.6))
-    return _strip(one_factor(rows, base, field), field, measure, ax)
-
-
-def _strip(rows, field, measure, ax):
-    summary = aggregate(rows)
+    summary = aggregate(one_factor(rows, base, field))
     values = sorted({getattr(s, field) for s in summary})
-    means = np.array([[summary[next(s for s in summary if getattr(s, field) == v)][measure][0] for v in values]])
-    spreads = [summary[next(s for s in summary if getattr(s, field) == v)][measure][1] for v in values]
-    cmap = "viridis_r" if measure == "fd" else "viridis"
-    ax.imshow(means, cmap=cmap, aspect="auto")
+    points = [next(point for s, point in summary.items() if getattr(s, field) == v) for v in values]
+    means = np.array([[point[measure][0] for point in points]])
+    low, high = limits if limits is not None else (means.min(), means.max())
+    ax.imshow(means, cmap="viridis_r" if measure == "fd" else "viridis", aspect="auto", vmin=low, vmax=high)
     digits = 0 if measure == "fd" else 2
-    middle = (means.min() + means.max()) / 2
-    for j, value in enumerate(values):
-        dark = (means[0, j] > middle) == (measure == "fd")
-        ax.text(j, 0, f"{means[0, j]:.{digits}f}\n± {spreads[j]:.{digits}f}", ha="center", va="center", fontsize=8,
-                color="white" if dark else "black")
+    for j, point in enumerate(points):
+        dark = (means[0, j] > (low + high) / 2) == (measure == "fd")
+        ax.text(j, 0, f"{point[measure][0]:.{digits}f}\n± {point[measure][1]:.{digits}f}", ha="center", va="center",
+                fontsize=8, color="white" if dark else "black")
     ax.set_xticks(range(len(values)), [f"{v:g}" for v in values])
     ax.set_yticks([])
     ax.set_xlabel(field.replace("_", " "))
