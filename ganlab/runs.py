@@ -18,7 +18,8 @@ Folder written by ``train`` (``output``)::
     logs/              TensorBoard logs
     history.csv        the losses and the Fréchet distance ("fid") per epoch
     best.weights.h5    the whole GAN at its best Fréchet distance so far
-    generator.keras    the generator at the end; best_generator.keras at the best distance
+    generator.keras    the generator that samples are drawn from (its weight average, if the GAN keeps one)
+                       at the end; best_generator.keras at the best distance
     samples.png        64 samples of the final generator
 """
 from __future__ import annotations
@@ -108,11 +109,11 @@ def train(output, family: str = "dcgan", dataset: str = "mnist", epochs: int = 1
         keras.callbacks.TensorBoard(str(folder / "logs")),
     ]
     gan.fit(images, epochs=epochs, callbacks=callbacks, verbose=verbose)
-    gan.generator.save(folder / "generator.keras")
+    gan.sampling_generator.save(folder / "generator.keras")  # the weight average, where the GAN keeps one
     _save_grid(gan.sample(64, seed=seed), folder / "samples.png")
     if (folder / "best.weights.h5").exists():
         gan.load_weights(folder / "best.weights.h5")
-        gan.generator.save(folder / "best_generator.keras")
+        gan.sampling_generator.save(folder / "best_generator.keras")
     print(f"worker {worker}: wrote {folder}", flush=True)
     return gan
 
