@@ -162,7 +162,9 @@ class Measurement(keras.callbacks.Callback):
     Subclasses write ``compute()``. ``steps`` and ``values`` keep every
     measurement; at each epoch's end the newest value is added to the logs under
     ``log_key`` (measured afresh unless the last step was just measured), so it
-    appears in ``History`` next to the losses.
+    appears in ``History`` next to the losses. Steps are read from the GAN's own
+    ``step_counter``, not counted from callback calls: they stay right under
+    ``steps_per_execution > 1`` (one call per N steps) and after a resume.
     """
 
     log_key = "measurement"
@@ -183,9 +185,17 @@ class Measurement(keras.callbacks.Callback):
         self.values.append(value)
         return value
 
+    def _model_step(self) -> int:
+        counter = getattr(self.model, "step_counter", None)
+        return self._step + 1 if counter is None else int(keras.ops.convert_to_numpy(counter))
+
+    def on_train_begin(self, logs=None):
+        counter = getattr(self.model, "step_counter", None)
+        self._step = self._step if counter is None else int(keras.ops.convert_to_numpy(counter))
+
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if self._step % self.every == 0:
+        previous, self._step = self._step, self._model_step()
+        if self._step // self.every > previous // self.every:  # a multiple of `every` was reached or passed
             self.measure()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -221,6 +231,7 @@ class FrechetDistance(Measurement):
         self._last = self._cpu_last = None
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         self._last, self._cpu_last = time.perf_counter(), time.process_time()
 
     def compute(self) -> float:

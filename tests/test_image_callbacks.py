@@ -131,6 +131,18 @@ def test_frechet_distance_logs_fid_every_epoch(mnist_reference):
     assert len(history.history["fid"]) == len(history.history["d_loss"]) == 2
 
 
+def test_measurements_are_labelled_by_the_gans_steps_under_steps_per_execution(mnist_reference):
+    """Two steps per call into TensorFlow: batch ends come at steps 2, 4, 6, 8; every=3 measures when a multiple of
+    3 is passed (4, then 6) and each epoch's end (4 again: reused; 8), labelled with the GAN's own step count."""
+    images, statistics = mnist_reference
+    gan = tiny_dcgan()
+    gan.compile(steps_per_execution=2)
+    callback = FrechetDistance(statistics, every=3, n_samples=300)
+    gan.fit(array_dataset(images[:64], 16), epochs=2, verbose=0, callbacks=[callback])  # 4 steps/epoch
+    assert callback.steps == [4, 6, 8]
+    assert int(gan.step_counter.numpy()) == 8
+
+
 def test_frechet_distance_is_repeatable_for_a_fixed_generator(mnist_reference):
     _, statistics = mnist_reference
     gan = tiny_dcgan()
@@ -170,6 +182,7 @@ def test_frechet_distance_at_an_epoch_end_step_is_measured_once(mnist_reference)
     logs = []
     for epoch in range(2):
         for batch in range(4):
+            gan.step_counter.assign_add(1)  # as GAN.train_step does
             callback.on_train_batch_end(batch)
         logs.append({})
         callback.on_epoch_end(epoch, logs[-1])
