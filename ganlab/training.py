@@ -72,8 +72,8 @@ class GAN(keras.Model):
             (Mescheder et al., 2018; ``losses.r1_penalty``); 0 (the default) adds none.
         ema_decay: keep ``ema_generator``, an exponential moving average of the generator's weights
             (Karras et al., 2018; Yazici et al., 2019), and draw ``sample`` from it; ``None`` keeps none.
-            ``"auto"`` (the default) takes the decay the generator's builder recommends in its
-            ``ema_decay`` attribute: ``models.dcgan_generator`` sets one, the MLP builders none.
+            ``"auto"`` (the default) takes the decay the generator's builder put in its ``ema_decay``
+            attribute (``models.dcgan_generator(ema_decay=0.999)``); builders set none by default.
             See :meth:`update_ema`.
 
     Metrics logged each step: ``d_loss``, ``g_loss``, ``d_real`` (mean D(x) on
@@ -439,8 +439,7 @@ class WGAN(GAN):
         penalty_weight: lambda of the gradient penalty (10 in the paper).
         clip_value: c, the bound on every critic weight under clipping (0.01 in the paper).
 
-    No moving average of the generator unless ``ema_decay`` is given: notebook 03 studies
-    the raw generator the critic trains against.
+    No moving average of the generator unless ``ema_decay`` is given here.
     Default optimizers (``compile()`` with none given) are the papers': RMSprop 5e-5
     for clipping, Adam 1e-4 with beta_1 = 0, beta_2 = 0.9 for the penalty.
     Logged: ``critic_loss``, ``g_loss``, ``wasserstein`` (E[f(x)] - E[f(G(z))], the
@@ -533,7 +532,7 @@ class UnrolledGAN(GAN):
     discriminator, which is what drives collapse (notebook 04). Each generator step
     costs about ``unroll_steps`` extra discriminator steps, and their second-order
     gradients. With ``unroll_steps=0`` this is a plain :class:`GAN`. No moving average of the
-    generator unless ``ema_decay`` is given: notebook 04 studies the raw generator's collapse.
+    generator unless ``ema_decay`` is given here.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, unroll_steps: int = 5,
