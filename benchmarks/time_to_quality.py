@@ -125,7 +125,15 @@ def new_defaults():
     return gan
 
 
-RUNS = {"old": old_defaults, "new": new_defaults}
+def with_ema():
+    """The old defaults, sampled from a moving average of the generator's weights (decay 0.999)."""
+    gan = GAN(models.dcgan_generator(width=32), models.dcgan_discriminator(width=32), ema_decay=0.999)
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    return gan
+
+
+RUNS = {"old": old_defaults, "new": new_defaults, "ema": with_ema}
+LABELS = {"old": "old defaults", "new": "new defaults", "ema": "old defaults + weight average (0.999)"}
 
 
 STOP = {"asked": False}  # set by SIGTERM: the run in progress measures once more, stops, and results are written
@@ -188,17 +196,17 @@ def train_ganlab(name, stats, args, log):
 
 
 def old_from_raw(curves):
-    """The old defaults' curve read off the new run's raw generator, if "old" was not trained itself.
+    """The old defaults' curve read off the "ema" run's raw generator, if "old" was not trained itself.
 
-    The new defaults are the old ones plus the weight average, which only watches training
-    (tests/test_ema.py: the same seed trains the same weights with and without it), so the raw
-    generator of the new run is the old defaults' generator, step for step.
+    The "ema" run is the old defaults plus the weight average, which only watches training
+    (tests/test_ema.py: the same seed trains the same weights with and without it), so its raw
+    generator is the old defaults' generator, step for step.
     """
-    new = curves.get("new", {})
-    if "old" in curves or "fid_raw" not in new:
+    ema = curves.get("ema", {})
+    if "old" in curves or "fid_raw" not in ema:
         return curves
-    old = {key: new[key] for key in ("seconds", "cpu_seconds", "steps", "parameters")}
-    old.update(fid=new["fid_raw"], derived="the raw generator of the new run (trained exactly as the old defaults)")
+    old = {key: ema[key] for key in ("seconds", "cpu_seconds", "steps", "parameters")}
+    old.update(fid=ema["fid_raw"], derived="the raw generator of the ema run (trained exactly as the old defaults)")
     return {**curves, "old": old}
 
 
@@ -260,7 +268,7 @@ def draw(curves, reference, reference_target, targets, samples, out):
         ax.axhline(reference_target, color="grey", ls="--", lw=0.8, label=f"reference target {reference_target:.0f}")
     for name, curve in curves.items():
         minutes = np.array(curve["cpu_seconds"]) / 60
-        label = f"ganlab, {name} defaults" + (" (the new run's raw generator)" if "derived" in curve else "")
+        label = f"ganlab, {LABELS[name]}" + (" (the ema run's raw generator)" if "derived" in curve else "")
         line, = ax.plot(minutes, curve["fid"], ".-", label=label)
         if "fid_raw" in curve and "old" not in curves:
             ax.plot(minutes, curve["fid_raw"], ":", color=line.get_color(), label=f"ganlab, {name}: raw generator")
@@ -320,20 +328,20 @@ def main():
     for name in curves:
         images = args.out / f"samples_{name}.npy"
         if images.exists():
-            samples[name] = (np.load(images), f"ganlab, {name} defaults, after {curves[name]['cpu_seconds'][-1]:.0f} "
+            samples[name] = (np.load(images), f"ganlab, {LABELS[name]}, after {curves[name]['cpu_seconds'][-1]:.0f} "
                                               f"CPU-s (FD {curves[name]['fid'][-1]:.1f})")
     signal.signal(signal.SIGTERM, lambda *_: STOP.update(asked=True))
     for name in filter(None, args.runs.split(",")):  # --runs "" --append: redo the summary and plots only
         if STOP["asked"]:
             break
         curves[name], images = train_ganlab(name, stats, args, log)
-        samples[name] = (images, f"ganlab, {name} defaults, after {curves[name]['cpu_seconds'][-1]:.0f} CPU-s "
+        samples[name] = (images, f"ganlab, {LABELS[name]}, after {curves[name]['cpu_seconds'][-1]:.0f} CPU-s "
                                  f"(FD {curves[name]['fid'][-1]:.1f})")
         np.save(args.out / f"samples_{name}.npy", images)
     curves = old_from_raw(curves)
-    raw = args.out / "samples_new_raw.npy"
+    raw = args.out / "samples_ema_raw.npy"
     if "derived" in curves.get("old", {}) and raw.exists():
-        samples["old"] = (np.load(raw), f"old defaults = the new run's raw generator, after "
+        samples["old"] = (np.load(raw), f"old defaults = the ema run's raw generator, after "
                                         f"{curves['old']['cpu_seconds'][-1]:.0f} CPU-s (FD {curves['old']['fid'][-1]:.1f})")
     summary = summarise(curves, args.targets, reference, reference_target, log)
     draw(curves, reference, reference_target, args.targets, samples, args.out)
