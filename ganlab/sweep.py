@@ -332,6 +332,7 @@ class SweepExplorer:
             figure, ax = plt.subplots(figsize=(4, 2.2))
             sample_grid(row["samples"], ax=ax, title=f"seed {row['seed']}")
             self.png = render(figure)
+            plt.close(figure)  # drawn into the widget only, not also below the cell
         self._show()
 
     def _show(self):
