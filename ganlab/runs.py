@@ -94,7 +94,7 @@ def train(output, family: str = "dcgan", dataset: str = "mnist", epochs: int = 1
 
     keras.utils.set_random_seed(seed)
     images = data.image_dataset(dataset, batch_size=batch_size, limit=limit, seed=seed)
-    reference, _ = data.load_images(dataset, split="test", limit=max(fd_samples, 2))
+    reference = _test_images(dataset, max(fd_samples, 2), seed)
     with strategy.scope():
         gan = build(family, tuple(images.element_spec.shape[1:]), width, seed)
     if (folder / "backup").exists():
@@ -116,6 +116,12 @@ def train(output, family: str = "dcgan", dataset: str = "mnist", epochs: int = 1
         gan.sampling_generator.save(folder / "best_generator.keras")
     print(f"worker {worker}: wrote {folder}", flush=True)
     return gan
+
+
+def _test_images(dataset: str, n: int, seed: int) -> np.ndarray:
+    """``n`` test images drawn at random (the test set is ordered: its first 5,000 digits are the neater ones)."""
+    images, _ = data.load_images(dataset, split="test")
+    return images[np.random.default_rng(seed).permutation(len(images))[:n]]
 
 
 def _save_grid(images: np.ndarray, path: Path) -> Path:
@@ -160,7 +166,7 @@ def evaluate(generator_path, dataset: str = "mnist", n: int = 10000, seed: int =
     dataset = one_of("dataset", dataset, DATASETS)
     n = positive_int("n", n, minimum=200, example=10000)
     generated = _generate(generator_path, n, seed)
-    test, _ = data.load_images(dataset, split="test", limit=n)
+    test = _test_images(dataset, n, seed)
     fake_features, probabilities = metrics.fidelity.features_and_probabilities(generated, dataset)
     real_features = metrics.image_features(test, dataset)
     kid = metrics.kernel_inception_distance(real_features, fake_features, subsets=50,
