@@ -2,26 +2,13 @@
 import json
 import socket
 import subprocess
-import sys
 import time
 
 import keras
 import numpy as np
+from cli_helpers import command, environment
 
 from ganlab import runs
-
-
-def command(*args):
-    return [sys.executable, "-u", "-m", "ganlab.cli", *args]
-
-
-def environment(**extra):
-    import os
-
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", GANLAB_QUICK="1")
-    env.pop("TF_CONFIG", None)
-    env.update(extra)
-    return env
 
 
 def free_ports(n):

@@ -1,15 +1,12 @@
-"""ganlab train / sample / evaluate (ganlab.runs): a run's files, a killed run resumed, and two workers on loopback."""
+"""ganlab train / sample / evaluate (ganlab.runs): a run's files, sampling and evaluating, a killed run resumed."""
 import csv
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
+from cli_helpers import command, environment
 
 from ganlab import cli, data, metrics, runs
 
@@ -19,17 +16,6 @@ TINY = ["--epochs", "2", "--limit", "256", "--batch-size", "32", "--width", "8",
 def history(folder):
     with open(folder / "history.csv") as f:
         return list(csv.DictReader(f))
-
-
-def command(*args):
-    return [sys.executable, "-u", "-m", "ganlab.cli", *args]
-
-
-def environment(**extra):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", GANLAB_QUICK="1")
-    env.pop("TF_CONFIG", None)
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="module")
