@@ -138,6 +138,22 @@ def test_wgan_bad_arguments(kwargs, error, match):
 def test_dcgan_critic_has_no_batch_norm():
     critic = models.dcgan_critic()
     kinds = {type(layer).__name__ for layer in critic.layers}
-    assert "BatchNormalization" not in kinds and "LayerNormalization" in kinds
+    assert "BatchNormalization" not in kinds and "GroupNormalization" in kinds
     assert critic.output_shape == (None, 1)
-    assert "LayerNormalization" not in {type(l).__name__ for l in models.dcgan_critic(layer_norm=False).layers}
+    assert "GroupNormalization" not in {type(l).__name__ for l in models.dcgan_critic(layer_norm=False).layers}
+
+
+def test_the_critics_layer_norm_spans_height_width_and_channels():
+    """As in WGAN-GP: each sample's whole feature map has mean 0 and variance 1 after the norm (before the learned
+    per-channel scale and offset, which start at 1 and 0); per-pixel normalisation over channels alone would not
+    make the map's mean 0 while leaving pixels unequal."""
+    import numpy as np
+
+    critic = models.dcgan_critic(width=4)
+    norm = next(layer for layer in critic.layers if type(layer).__name__ == "GroupNormalization")
+    assert tuple(norm.gamma.shape) == (8,)  # a scale per channel, as in LayerNormalization(axis=-1)
+    x = np.random.default_rng(0).normal(2.0, 3.0, (5, 7, 7, 8)).astype("float32")
+    y = keras.ops.convert_to_numpy(norm(x))
+    np.testing.assert_allclose(y.mean(axis=(1, 2, 3)), 0, atol=1e-4)
+    np.testing.assert_allclose(y.var(axis=(1, 2, 3)), 1, atol=1e-2)
+    assert np.abs(y.mean(axis=-1)).max() > 0.1  # pixels are not each normalised on their own

@@ -106,7 +106,10 @@ def dcgan_critic(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 
 
     The gradient penalty is taken per sample, and batch norm makes each sample's
     score depend on the rest of the batch, so Gulrajani et al. (2017) replace it
-    with layer normalisation. Output: (batch, 1) scores, not logits.
+    with layer normalisation: each sample's feature map is normalised over height,
+    width and channels together, with a learned scale and offset per channel
+    (Keras' ``GroupNormalization(groups=1)``; ``LayerNormalization()`` would
+    normalise over the channels of each pixel alone). Output: (batch, 1) scores, not logits.
     """
     return _convolutional_judge(image_shape, width, downsamplings, kernel_size, "layer" if layer_norm else None,
                                 0.0, name, minibatch_std)
@@ -128,7 +131,7 @@ def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normali
         x = layers.Conv2D(width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=_init(),
                           use_bias=not normalized)(x)
         if normalized:
-            x = layers.BatchNormalization()(x) if normalization == "batch" else layers.LayerNormalization()(x)
+            x = layers.BatchNormalization()(x) if normalization == "batch" else layers.GroupNormalization(groups=1)(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
