@@ -54,13 +54,16 @@ def _pair(got, what):
     return float(got[0]), float(got[1])
 
 
+def _precision_recall_answer(fn, real, fake, k):
+    """The learner's (precision, recall) on copies of the case, or the Feedback that says why there is none."""
+    got = call(fn, real.copy(), fake.copy(), k, what="your precision_recall")
+    return got if isinstance(got, Feedback) else _pair(got, "your precision_recall")
+
+
 def check_precision_recall(fn) -> Feedback:
     """Mark ``fn(real, fake, k)`` -> ``(precision, recall)`` for feature arrays (n, d), with open k-NN balls."""
     real, fake = _random_case()
-    got = call(fn, real.copy(), fake.copy(), 3, what="your precision_recall")
-    if isinstance(got, Feedback):
-        return got
-    got = _pair(got, "your precision_recall")
+    got = _precision_recall_answer(fn, real, fake, 3)
     if isinstance(got, Feedback):
         return got
     truth = reference_precision_recall(real, fake, 3)
@@ -84,10 +87,7 @@ def check_precision_recall(fn) -> Feedback:
                      f"gives {got[0]:.3f} and {got[1]:.3f}. Radius of a sample: Euclidean distance to its k-th "
                      "nearest other sample of the same set.")
     real, fake = _tie_case()
-    got = call(fn, real.copy(), fake.copy(), 2, what="your precision_recall")
-    if isinstance(got, Feedback):
-        return got
-    got = _pair(got, "your precision_recall")
+    got = _precision_recall_answer(fn, real, fake, 2)
     if isinstance(got, Feedback):
         return got
     truth = reference_precision_recall(real, fake, 2)
