@@ -187,12 +187,15 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def interpolation(gan, rows: int = 4, steps: int = 10, seed: int = 0, ax=None, title: str | None = None):
-    """Each row: the generator's images along a spherical path between two random noise vectors."""
+    """Each row: the generator's images along a spherical path between two random noise vectors.
+
+    The images come from ``gan.sampling_generator``, the network ``gan.sample`` draws from (the
+    weight average when the GAN keeps one)."""
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 1, steps)
     noise = np.concatenate([slerp(rng.standard_normal(gan.latent_dim), rng.standard_normal(gan.latent_dim), t)
                             for _ in range(rows)])
-    images = np.asarray(gan.generator(noise, training=False))
+    images = np.asarray(gan.sampling_generator(noise, training=False))
     return image_grid(images, ncols=steps, ax=ax, title=title)
 
 

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ganlab import losses
 from ganlab._checks import positive_float, positive_int, samples
 
 
@@ -48,10 +49,10 @@ def refit_discriminator(gan, real, steps: int = 3000, batch_size: int = 1024, le
     Each step draws ``batch_size`` samples of ``real`` (an array of real samples)
     and as many fresh generated ones, and takes one Adam step on the plain
     cross-entropy of real against fake, with no penalty; the learning rate falls
-    along a cosine to 1% of ``learning_rate``. The GAN itself is not changed.
+    along a cosine to 1% of ``learning_rate``. The generated samples come from
+    ``gan.sampling_generator``, the network that ``gan.sample`` (and so
+    :func:`rejection_sample`) draws from. The GAN itself is not changed.
     """
-
-    from ganlab import losses
 
     steps = positive_int("steps", steps, example=3000)
     batch_size = positive_int("batch_size", batch_size, example=1024)
@@ -65,6 +66,7 @@ def refit_discriminator(gan, real, steps: int = 3000, batch_size: int = 1024, le
     optimizer = keras.optimizers.Adam(schedule, beta_1=0.5)
     optimizer.build(discriminator.trainable_variables)
     real = tf.constant(real)
+    generator = gan.sampling_generator  # the network whose samples rejection_sample draws
 
     @tf.function
     def run(first, count):  # `count` steps in one call: the loop stays in TensorFlow, away from Python
@@ -72,7 +74,7 @@ def refit_discriminator(gan, real, steps: int = 3000, batch_size: int = 1024, le
             key = tf.stack([tf.constant(seed, tf.int64), i])
             pick = tf.random.stateless_uniform((batch_size,), key, maxval=real.shape[0], dtype=tf.int64)
             noise = tf.random.stateless_normal((batch_size, gan.latent_dim), seed=key + 1)
-            fake = gan.generator(noise, training=False)
+            fake = generator(noise, training=False)
             with tf.GradientTape() as tape:
                 loss = losses.discriminator_loss(discriminator(tf.gather(real, pick), training=True),
                                                  discriminator(fake, training=True))

@@ -141,7 +141,7 @@ class LatentExplorer:
         return base + offsets @ self.directions
 
     def sample(self) -> np.ndarray:
-        return keras.ops.convert_to_numpy(self.gan.generator(self.latent()[None], training=False))[0]
+        return keras.ops.convert_to_numpy(self.gan.sampling_generator(self.latent()[None], training=False))[0]
 
     def redraw(self):
         figure = Figure(figsize=(3, 3), layout="constrained")

@@ -150,3 +150,16 @@ def test_samples_2d_draws_samples_given_as_an_array():
     assert ax.get_title() == "given" and not ax.images  # no discriminator, so no heat map
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         plots.samples_2d(drawn[:, :1], ring)
+
+
+def test_interpolation_draws_from_the_network_that_sample_uses(image_models):
+    from ganlab.training import GAN
+
+    gan = GAN(*image_models, seed=0, ema_decay=0.99)
+    for weight in gan.ema_generator.weights:  # an average that makes mid-grey images only
+        weight.assign(np.zeros(weight.shape, weight.dtype))
+    assert np.abs(gan.sample(4)).max() == 0.0 and np.abs(gan.sample(4, raw=True)).max() > 0.0
+    ax = plots.interpolation(gan, rows=2, steps=5, seed=0)
+    canvas = ax.images[0].get_array()
+    cells = [canvas[1 + 29 * r:29 * (r + 1), 1 + 29 * c:29 * (c + 1)] for r in range(2) for c in range(5)]
+    assert all(np.ptp(cell) == 0 for cell in cells)  # every image flat: drawn from the average, not the raw G

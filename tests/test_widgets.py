@@ -130,3 +130,14 @@ def test_latent_explorer_moves_along_directions_and_between_samples():
     explorer.t.value = 1.0
     assert np.allclose(explorer.latent(), explorer.end, atol=1e-5)
     assert explorer.sample().shape == (28, 28, 1)
+
+
+def test_latent_explorer_draws_from_the_network_that_sample_uses():
+    from ganlab.training import GAN
+
+    raw = small_image_gan()
+    gan = GAN(raw.generator, raw.discriminator, seed=0, ema_decay=0.99)
+    for weight in gan.ema_generator.weights:
+        weight.assign(np.zeros(weight.shape, weight.dtype))
+    explorer = widgets.LatentExplorer(gan, directions=2)
+    assert np.abs(explorer.sample()).max() == 0.0
