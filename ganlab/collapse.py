@@ -21,8 +21,13 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
+from ganlab import config, models, sampling
 from ganlab._checks import one_of, positive_float, positive_int
+from ganlab.metrics import mode_coverage
+from ganlab.models.diversity import RepeatLogits
+from ganlab.training import GAN, WGAN, UnrolledGAN
 
 METHODS = ("gan", "r1", "pacgan2", "pacgan4", "minibatch_std", "unrolled5", "wgan_gp", "r1_drs")
 
@@ -76,9 +81,6 @@ def build(method: str, recipe: Recipe = Recipe(), steps_per_execution: int = 1, 
     faster than 1, with the same numbers, and :func:`train` uses it when it has no callbacks. Callbacks
     that act every N steps need 1: they count batch ends, which come once per call.
     """
-    from ganlab import models
-    from ganlab.training import GAN, WGAN, UnrolledGAN
-
     one_of("method", method, METHODS)
 
     def generator():
@@ -125,11 +127,8 @@ def train(method: str, mixture, seed: int = 0, recipe: Recipe = Recipe(), callba
     """Train ``method`` on the toy ``mixture`` with ``recipe`` and count its modes on ``samples`` samples.
 
     ``packing``: for the PacGAN methods, a packing function to use instead of ganlab's (see :func:`build`)."""
-    import ganlab
-    from ganlab.metrics import mode_coverage
-
     steps = positive_int("recipe.steps", recipe.steps, example=6000)
-    ganlab.seed(seed)
+    config.seed(seed)
     callbacks = list(callbacks)
     gan, k = build(method, recipe, steps_per_execution=1 if callbacks else 100, packing=packing)
     per_epoch = min(steps, 500)
@@ -139,8 +138,6 @@ def train(method: str, mixture, seed: int = 0, recipe: Recipe = Recipe(), callba
     gan.fit(pipeline, epochs=max(1, round(steps / per_epoch)), verbose=0, callbacks=callbacks)
     training_seconds, before = time.perf_counter() - start, None
     if method.endswith("_drs"):
-        from ganlab import sampling
-
         before = mode_coverage(gan.sample(samples, seed=10_000 + seed), mixture)
         refitted = sampling.refit_discriminator(gan, mixture.sample(100_000, seed=20_000 + seed),
                                                 steps=recipe.refit_steps, seed=seed)
@@ -169,8 +166,6 @@ class _PackWith(keras.layers.Layer):
 
 def _packed_with(packing, inner: keras.Model, pack: int) -> keras.Model:
     """:func:`ganlab.models.packed` for 2-D samples, with ``packing`` in place of ganlab's packing layer."""
-    from ganlab.models.diversity import RepeatLogits
-
     samples = keras.Input(shape=(inner.input_shape[-1] // pack,), name="samples")
     # RepeatLogits also tells models.pack_size (read by R1 and rejection sampling) how many samples a logit judges
     return keras.Model(samples, RepeatLogits(pack, dtype="float32")(inner(_PackWith(packing, pack)(samples))),
@@ -204,8 +199,6 @@ def follow_discriminator(discriminator, points, steps: int = 200, learning_rate:
     the non-saturating loss -log D(x) for every sample separately. Returns the
     points after ``steps`` steps; they gather at the few places D likes most.
     """
-    import tensorflow as tf
-
     steps = positive_int("steps", steps, example=200)
     learning_rate = positive_float("learning_rate", learning_rate)
     x = tf.Variable(np.asarray(points, np.float32))
