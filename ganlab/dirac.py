@@ -28,6 +28,7 @@ with gamma > h f'(0)^2 every eigenvalue has modulus below 1 (they spiral inwards
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ganlab._checks import one_of, positive_float, positive_int
@@ -116,8 +117,6 @@ def draw(trajectories: dict, axes=None):
 
     Returns the two axes. The equilibrium is the black cross, each start a dot.
     """
-    import matplotlib.pyplot as plt
-
     if not isinstance(trajectories, dict) or not trajectories:
         raise TypeError("trajectories must be a dict {label: iterates from dirac.trajectory}, with at least one entry.")
     if axes is None:

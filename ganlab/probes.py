@@ -17,9 +17,14 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
+import tensorflow as tf
+from scipy import stats
 
-from ganlab._checks import positive_int
+from ganlab import losses, metrics, sampling
+from ganlab._checks import one_of, positive_float, positive_int
+from ganlab.metrics.toy import optimal_discriminator, scores, support_grid
 
 
 def generator_gradient_norm(gan, loss: str = "non_saturating", n: int = 1024, seed: int = 0) -> float:
@@ -31,11 +36,6 @@ def generator_gradient_norm(gan, loss: str = "non_saturating", n: int = 1024, se
             whichever loss the GAN itself trains with.
         n: noise vectors in the batch; ``seed`` fixes them.
     """
-    import tensorflow as tf
-
-    from ganlab import losses
-    from ganlab._checks import one_of
-
     loss_fn = losses.GENERATOR_LOSSES[one_of("loss", loss, losses.GENERATOR_LOSSES)]
     positive_int("n", n, example=1024)
     noise = tf.constant(gan.fixed_noise(n, seed))
@@ -53,8 +53,6 @@ def jensen_shannon_estimate(discriminator, real: np.ndarray, fake: np.ndarray) -
     -log 4 + 2 JS). With any other D it is lower: D = 1/2 everywhere gives exactly 0.
     Computed with softplus on the logits, so a very sure D gives a finite value.
     """
-    from ganlab.metrics.toy import scores
-
     real_logits = scores(discriminator, real).astype(np.float64)
     fake_logits = scores(discriminator, fake).astype(np.float64)
     # log D = -softplus(-l), log(1 - D) = -softplus(l)
@@ -69,10 +67,6 @@ def generated_density(fake: np.ndarray, points: np.ndarray, bandwidth: float = 0
     of the whole sample (about 2 for two modes at +-2), which blurs each mode of width 0.5
     and makes p_g look closer to p_data than it is. Use tens of thousands of samples.
     """
-    from scipy import stats
-
-    from ganlab._checks import positive_float
-
     bandwidth = positive_float("bandwidth", bandwidth)
     fake = np.asarray(fake, dtype=np.float64).ravel()
     if fake.size < 2 or np.std(fake) == 0:
@@ -88,8 +82,6 @@ def discriminator_gap(discriminator, mixture, fake: np.ndarray, n: int = 400, ba
     the generated samples ``fake`` for p_g; the weight counts the points where either
     distribution has mass. 0 when D is the optimal discriminator.
     """
-    from ganlab.metrics.toy import optimal_discriminator, scores, support_grid
-
     xs = support_grid(mixture, n, width=5.0)
     p_data, p_g = mixture.density(xs), generated_density(fake, xs, bandwidth)
     d = 1.0 / (1.0 + np.exp(-scores(discriminator, xs[:, None]).astype(np.float64)))
@@ -105,10 +97,6 @@ def draw_discriminators(mixture, fake: np.ndarray, discriminators: dict, ax=None
     exact p_data and :func:`generated_density` of ``fake``. ``legend=False`` leaves out the legend
     (for all but one panel of a figure).
     """
-    import matplotlib.pyplot as plt
-
-    from ganlab.metrics.toy import optimal_discriminator, scores, support_grid
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
     xs = support_grid(mixture, 400, width=5.0)
@@ -159,8 +147,6 @@ def look(gan, mixture, held_out: np.ndarray, refit_steps: int = 1000, n: int = 2
     estimated from ``n`` generated samples; ``held_out`` real samples (not used for the refit)
     and 5,000 of the generated ones give W1 and the JS estimates. The GAN is not changed.
     """
-    from ganlab import metrics, sampling
-
     refit_steps = positive_int("refit_steps", refit_steps, example=1000)
     n = positive_int("n", n, minimum=5000, example=20_000)
     fake = gan.sample(n, seed=seed + 2)

@@ -24,7 +24,12 @@ import time
 from pathlib import Path
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
+
+from ganlab import data, metrics, models, plots
+from ganlab.training import GAN
+from ganlab.widgets import render
 
 # Everything run() measures; aggregate() summarises each of these over seeds.
 MEASURES = ("fd", "precision", "recall", "density", "coverage", "cpu_seconds")
@@ -57,8 +62,6 @@ class Settings:
 @functools.lru_cache(maxsize=2)
 def real_features(n: int = FD_SAMPLES) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Classifier features of the first ``n`` MNIST test images, and the statistics of all 10,000."""
-    from ganlab import data, metrics
-
     test, _ = data.load_images("mnist", "test")
     features = metrics.image_features(test)
     return features[:n], (features.mean(axis=0), np.cov(features, rowvar=False))
@@ -66,9 +69,6 @@ def real_features(n: int = FD_SAMPLES) -> tuple[np.ndarray, tuple[np.ndarray, np
 
 def build(settings: Settings, seed: int):
     """The compiled ``GAN`` of ``settings`` with its weights and noise drawn from ``seed``."""
-    from ganlab import models
-    from ganlab.training import GAN
-
     keras.utils.set_random_seed(seed)
     gan = GAN(models.dcgan_generator(latent_dim=64, width=settings.width, ema_decay=None),
               models.dcgan_discriminator(width=settings.width), discriminator_steps=settings.discriminator_steps,
@@ -81,8 +81,6 @@ def build(settings: Settings, seed: int):
 def measure(images: np.ndarray) -> dict:
     """FD (against all 10,000 test images' statistics), precision, recall, density and coverage (k = 5,
     against the first len(images) test images) of generated ``images`` (n, 28, 28, 1) in [-1, 1]."""
-    from ganlab import metrics
-
     fake = metrics.image_features(images)
     real, (mean, covariance) = real_features(len(images))
     scores = metrics.precision_recall_density_coverage(real, fake, k=5)
@@ -99,8 +97,6 @@ def run(settings: Settings, seed: int, steps: int, fd_samples: int = FD_SAMPLES,
     ``fd_samples`` samples, ``cpu_seconds`` (this process's CPU time for training, which other programs
     on the machine do not inflate) and ``samples``, ``grid`` samples (grid, 28, 28) as uint8.
     """
-    from ganlab import data
-
     gan = build(settings, seed)
     images = data.mnist(batch_size=settings.batch_size * settings.discriminator_steps, seed=seed, limit=limit)
     per_epoch = int(images.cardinality())
@@ -186,8 +182,6 @@ def heatmap(rows: list[dict], x: str, y: str, measure: str = "fd", ax=None, titl
             cmap: str | None = None):
     """A heat map of ``measure``'s mean over seeds on the grid of settings fields ``x`` and ``y``, each cell
     annotated with mean ± half-range over seeds. Rows must differ only in ``x`` and ``y`` (and the seed)."""
-    import matplotlib.pyplot as plt
-
     summary = aggregate(rows)
     xs = sorted({getattr(s, x) for s in summary})
     ys = sorted({getattr(s, y) for s in summary})
@@ -228,8 +222,6 @@ def factor_strip(rows: list[dict], base: Settings, field: str, measure: str = "f
     ``limits`` (low, high) fixes the colour scale, so that strips of several settings can be compared by colour;
     by default each strip spans its own range.
     """
-    import matplotlib.pyplot as plt
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 1.6))
     summary = aggregate(one_factor(rows, base, field))
@@ -251,8 +243,6 @@ def factor_strip(rows: list[dict], base: Settings, field: str, measure: str = "f
 
 def sample_grid(samples: np.ndarray, ax=None, title: str | None = None, ncols: int = 8):
     """Draw uint8 samples (n, 28, 28) as a grid."""
-    from ganlab import plots
-
     images = samples.astype(np.float32)[..., None] / 127.5 - 1
     return plots.image_grid(images, ncols=ncols, ax=ax, title=title)
 
@@ -317,10 +307,6 @@ class SweepExplorer:
         return True
 
     def redraw(self):
-        import matplotlib.pyplot as plt
-
-        from ganlab.widgets import render
-
         point = self.summary[self.settings]
         self.text = (f"{self.settings.label()}: FD {point['fd'][0]:.1f} ± {point['fd'][1]:.1f}, "
                      f"precision {point['precision'][0]:.2f} ± {point['precision'][1]:.2f}, "

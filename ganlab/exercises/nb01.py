@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from ganlab import losses
 from ganlab.exercises.feedback import Feedback, as_number, call, correct, wrong
@@ -19,8 +21,6 @@ def _close(a, b, tol=1e-4):
 
 def check_discriminator_loss(fn) -> Feedback:
     """Mark ``fn(real_logits, fake_logits)``: the discriminator's binary cross-entropy on logits."""
-    import tensorflow as tf
-
     real, fake = tf.constant(_REAL), tf.constant(_FAKE)
     result = call(fn, real, fake, what="your discriminator loss")
     if isinstance(result, Feedback):
@@ -52,8 +52,6 @@ def check_discriminator_loss(fn) -> Feedback:
 
 
 def _check_generator_loss(fn, reference, other, other_name: str, name: str) -> Feedback:
-    import tensorflow as tf
-
     fake = tf.constant(_FAKE)
     result = call(fn, fake, what=f"your {name} loss")
     if isinstance(result, Feedback):
@@ -149,8 +147,6 @@ def reference_train_step(generator, discriminator, generator_optimizer, discrimi
 def _step(generator, discriminator, generator_optimizer, discriminator_optimizer, real, noise_d, noise_g,
           mistake: str | None = None):
     """The reference step, or the step with one named ``mistake`` (see ``_STEP_MISTAKES``)."""
-    import tensorflow as tf
-
     d_variables, g_variables = discriminator.trainable_variables, generator.trainable_variables
 
     def generator_loss(fake_logits):
@@ -246,8 +242,6 @@ def _step_case():
 
 
 def _networks(weights):
-    import keras
-
     def mlp(name, inputs, width, outputs):
         model = keras.Sequential([keras.Input((inputs,)), keras.layers.Dense(width, activation="tanh"),
                                   keras.layers.Dense(outputs)], name=name)
@@ -269,8 +263,6 @@ def _flat(model) -> np.ndarray:
 
 def _run_step(step, what: str):
     """Run ``step`` on fresh copies; (generator weights, discriminator weights, returned value) or Feedback."""
-    import tensorflow as tf
-
     weights, real, noise_d, noise_g = _step_case()
     generator, discriminator, generator_optimizer, discriminator_optimizer = _networks(weights)
     if not callable(step):

@@ -2,9 +2,14 @@
 and :func:`wgan_with_penalty`, the WGAN-GP that notebook 03 trains with the learner's own penalty."""
 from __future__ import annotations
 
+import keras
 import numpy as np
+import tensorflow as tf
+from scipy import stats
 
+from ganlab import losses
 from ganlab.exercises.feedback import Feedback, call, correct, wrong
+from ganlab.training import WGAN
 
 
 def _close(value, expected, tolerance=1e-3) -> bool:
@@ -13,8 +18,6 @@ def _close(value, expected, tolerance=1e-3) -> bool:
 
 def check_wasserstein_1d(fn) -> Feedback:
     """Mark ``fn(a, b)``: the Wasserstein-1 distance between two 1-D samples of equal size."""
-    from scipy import stats
-
     rng = np.random.default_rng(0)
     base = rng.standard_normal(500)
     cases = [
@@ -52,13 +55,9 @@ class _Linear:
     """f(x) = <w, x>: its gradient is w everywhere."""
 
     def __init__(self, w):
-        import keras
-
         self.w = keras.ops.convert_to_tensor(np.asarray(w, np.float32))
 
     def __call__(self, x, training=False):
-        import keras
-
         return keras.ops.sum(x * self.w, axis=tuple(range(1, len(x.shape))))[:, None]
 
 
@@ -66,22 +65,16 @@ class _Quadratic:
     """f(x) = |x|^2 / 2: its gradient is x itself."""
 
     def __call__(self, x, training=False):
-        import keras
-
         return 0.5 * keras.ops.sum(keras.ops.square(x), axis=tuple(range(1, len(x.shape))))[:, None]
 
 
 def _penalty(fn, critic, real, fake, seed):
-    import keras
-
     keras.utils.set_random_seed(seed)
     return call(fn, critic, real, fake, what="your gradient_penalty")
 
 
 def _in_graph(fn):
     """``fn`` run inside a ``tf.function`` on a linear critic of gradient norm 2 (penalty exactly 10), or Feedback."""
-    import tensorflow as tf
-
     rng = np.random.default_rng(1)
     direction = rng.standard_normal((4, 4, 1))
     critic = _Linear(2.0 * direction / np.linalg.norm(direction))
@@ -109,9 +102,6 @@ def wgan_with_penalty(penalty, generator, critic, critic_steps: int = 5, **kwarg
     ``wasserstein_critic_loss(real_scores, fake_scores) + penalty(critic, real, fake)``. ``penalty``
     must include lambda and work inside a ``tf.function`` (the check of exercise 3 tests both).
     """
-    from ganlab import losses
-    from ganlab.training import WGAN
-
     if not callable(penalty):
         raise TypeError(f"penalty must be a function (critic, real, fake) -> one number, got {penalty!r}.")
 
@@ -196,8 +186,6 @@ def check_gradient_penalty(fn) -> Feedback:
 
 def check_clip_weights(fn) -> Feedback:
     """Mark ``fn(model, c)``: clip every trainable weight of ``model`` into [-c, c] in place."""
-    import keras
-
     c = 0.01
     inputs = keras.Input((4,))
     hidden = keras.layers.Dense(3)(inputs)

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
+from ganlab.data.toy import grid
 from ganlab.exercises.feedback import Feedback, call, correct, wrong
+from ganlab.metrics import mode_coverage
+from ganlab.models.diversity import PackSamples
 
 
 def _grid_case():
     """Samples on the 3x3 grid {-2, 0, 2}^2 (std 0.05) built so that each common mistake gives another answer."""
-    from ganlab.data.toy import grid
-
     mixture = grid(n_per_side=3, spacing=2.0, std=0.05)
     rng = np.random.default_rng(4)
     centers = mixture.centers
@@ -22,8 +24,6 @@ def _grid_case():
 
 def check_count_modes(fn) -> Feedback:
     """Mark ``fn(samples, centers, std)`` -> ``(modes, high_quality)`` as VEEGAN and PacGAN count them."""
-    from ganlab.metrics import mode_coverage
-
     samples, mixture = _grid_case()
     centers, std = mixture.centers, mixture.std
     truth = mode_coverage(samples, mixture)
@@ -60,8 +60,6 @@ def check_pack(fn) -> Feedback:
     The answer must also work on TensorFlow tensors in a traced function: notebook 04 trains its PacGAN with it
     (``collapse.train("pacgan4", ..., packing=pack)``).
     """
-    from ganlab.models.diversity import PackSamples
-
     samples = np.arange(24, dtype=np.float32).reshape(12, 2) + 0.5
     for m in (2, 3, 4):
         got = call(fn, samples.copy(), m, what="your pack")
@@ -85,8 +83,6 @@ def check_pack(fn) -> Feedback:
         return wrong(f"with m = {m} the first pack should be {expected[0].tolist()}, yours is "
                      f"{np.asarray(got[0]).tolist()}.")
     # Section 5 trains a PacGAN whose discriminator calls this function on tensors inside a traced step.
-    import tensorflow as tf
-
     try:
         in_graph = tf.function(lambda x: fn(x, 4), autograph=False)(tf.constant(samples))
     except Exception as error:  # NumPy-only code fails here with one of several errors

@@ -6,9 +6,12 @@ the exact Wasserstein distance between samples and the critic's gradients.
 """
 from __future__ import annotations
 
+import keras
 import numpy as np
-from scipy import special, stats
+import tensorflow as tf
+from scipy import optimize, spatial, special, stats
 
+from ganlab import losses
 from ganlab._checks import positive_int
 
 
@@ -82,8 +85,6 @@ def wasserstein_empirical(a: np.ndarray, b: np.ndarray) -> float:
     ``scipy.optimize.linear_sum_assignment`` on the Euclidean distances: W1 is the
     mean distance between matched points. Cost grows as n^3; n up to a few thousand.
     """
-    from scipy import optimize, spatial
-
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     a, b = (a[:, None] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
     if a.ndim != 2 or a.shape != b.shape:
@@ -108,8 +109,6 @@ def scores(model, x, batch_size: int = 1024) -> np.ndarray:
     for every model, and a notebook that trains several critics in a loop would
     print TensorFlow's retracing warnings.
     """
-    import keras
-
     x = np.asarray(x, np.float32)
     parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
     return np.concatenate(parts).reshape(len(x))
@@ -124,11 +123,6 @@ def layer_gradient_norms(critic, real: np.ndarray, fake: np.ndarray) -> np.ndarr
     norms shrink or grow geometrically from the output down to the input; with the
     gradient penalty they stay level.
     """
-    import keras
-    import tensorflow as tf
-
-    from ganlab import losses
-
     chosen = [layer for layer in critic.layers if getattr(layer, "kernel", None) is not None]
     if not chosen:
         raise ValueError("critic has no layers with a kernel (Dense or Conv): nothing to measure.")
