@@ -164,3 +164,13 @@ def setup(precision: str = "float32", jit_compile: bool = False, memory_growth: 
 def current() -> Hardware | None:
     """The :class:`Hardware` of the last :func:`setup` in this process, or ``None`` before any."""
     return _current
+
+
+def scope():
+    """The scope of the strategy of the last :func:`setup` (TensorFlow's default strategy before any).
+
+    Library code that builds and compiles models for the learner (``sweep.build``) builds them under it,
+    as the notebooks do with ``hardware.strategy.scope()``: on one device it changes nothing; with
+    several, the variables are mirrored on each.
+    """
+    return (_current.strategy if _current is not None else tf.distribute.get_strategy()).scope()

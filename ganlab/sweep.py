@@ -27,7 +27,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import data, metrics, models, plots
+from ganlab import data, device, metrics, models, plots
 from ganlab.training import GAN
 from ganlab.widgets import render
 
@@ -70,11 +70,12 @@ def real_features(n: int = FD_SAMPLES) -> tuple[np.ndarray, tuple[np.ndarray, np
 def build(settings: Settings, seed: int):
     """The compiled ``GAN`` of ``settings`` with its weights and noise drawn from ``seed``."""
     keras.utils.set_random_seed(seed)
-    gan = GAN(models.dcgan_generator(latent_dim=64, width=settings.width, ema_decay=None),
-              models.dcgan_discriminator(width=settings.width), discriminator_steps=settings.discriminator_steps,
-              ema_decay=settings.ema_decay, seed=seed)
-    gan.compile(generator_optimizer=keras.optimizers.Adam(settings.generator_lr, beta_1=settings.beta_1),
-                discriminator_optimizer=keras.optimizers.Adam(settings.discriminator_lr, beta_1=settings.beta_1))
+    with device.scope():  # the strategy of ganlab.device.setup(): several GPUs train in step
+        gan = GAN(models.dcgan_generator(latent_dim=64, width=settings.width, ema_decay=None),
+                  models.dcgan_discriminator(width=settings.width), discriminator_steps=settings.discriminator_steps,
+                  ema_decay=settings.ema_decay, seed=seed)
+        gan.compile(generator_optimizer=keras.optimizers.Adam(settings.generator_lr, beta_1=settings.beta_1),
+                    discriminator_optimizer=keras.optimizers.Adam(settings.discriminator_lr, beta_1=settings.beta_1))
     return gan
 
 

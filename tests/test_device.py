@@ -1,4 +1,5 @@
 """ganlab.device: hardware detection on this CPU, and training under a 2-replica MirroredStrategy."""
+import dataclasses
 import json
 import os
 import subprocess
@@ -192,3 +193,30 @@ def test_two_cpu_replicas_mirrored_strategy(tmp_path):
     # the update is not trivially zero, and summing instead of averaging would double it
     assert out["update_size"] > 1e-3
     assert out["max_difference"] < 1e-5, out
+
+
+def test_scope_is_the_strategy_of_the_last_setup(monkeypatch):
+    one_device = tf.distribute.OneDeviceStrategy("/cpu:0")
+    monkeypatch.setattr(device, "_current", None)
+    with device.scope():
+        assert not tf.distribute.has_strategy()
+    monkeypatch.setattr(device, "_current", dataclasses.replace(device.setup(), strategy=one_device))
+    with device.scope():
+        assert tf.distribute.get_strategy() is one_device
+
+
+def test_sweep_builds_its_gan_under_the_strategy_of_setup(monkeypatch):
+    from ganlab import sweep
+
+    one_device = tf.distribute.OneDeviceStrategy("/cpu:0")
+    monkeypatch.setattr(device, "_current", dataclasses.replace(device.setup(), strategy=one_device))
+    seen = []
+    real_gan = sweep.GAN
+
+    def recording_gan(*args, **kwargs):
+        seen.append(tf.distribute.get_strategy())
+        return real_gan(*args, **kwargs)
+
+    monkeypatch.setattr(sweep, "GAN", recording_gan)
+    sweep.build(sweep.Settings(width=8), seed=0)
+    assert seen == [one_device]
