@@ -87,19 +87,8 @@ class GAN(keras.Model):
         for arg, model in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(model, keras.Model):
                 raise TypeError(f"{arg} must be a keras.Model (for example from ganlab.models), got {type(model).__name__}.")
-        if len(generator.inputs) != 1 or len(generator.input_shape) != 2:
-            raise ValueError(f"generator must take one noise input of shape (batch, latent_dim), got {generator.input_shape}.")
+        self.check_models(generator, discriminator)
         sample_shape = tuple(generator.output_shape[1:])
-        if tuple(discriminator.input_shape[1:]) != sample_shape:
-            raise ValueError(
-                f"generator makes samples of shape {sample_shape} but discriminator expects "
-                f"{tuple(discriminator.input_shape[1:])}: build both for the same data shape."
-            )
-        if tuple(discriminator.output_shape[1:]) != (1,):
-            raise ValueError(
-                f"discriminator must output one logit per sample, shape (batch, 1), got {discriminator.output_shape}. "
-                "End it with Dense(1) and no sigmoid: the losses take logits."
-            )
         if callable(generator_loss):
             self.generator_loss_fn = generator_loss
         else:
@@ -126,6 +115,26 @@ class GAN(keras.Model):
         self.built = True  # the two networks are built; Keras would otherwise refuse to fit
 
     # -- setting up -------------------------------------------------------------------------
+    def check_models(self, generator: keras.Model, discriminator: keras.Model) -> None:
+        """Raise a ``ValueError`` if the two networks cannot play this GAN's game (called by ``__init__``).
+
+        Here: G maps one noise input (batch, latent_dim) to samples, and D maps samples of that shape to one
+        logit each. Subclasses whose networks take other inputs (``translation.Pix2Pix``) override it.
+        """
+        if len(generator.inputs) != 1 or len(generator.input_shape) != 2:
+            raise ValueError(f"generator must take one noise input of shape (batch, latent_dim), got {generator.input_shape}.")
+        sample_shape = tuple(generator.output_shape[1:])
+        if tuple(discriminator.input_shape[1:]) != sample_shape:
+            raise ValueError(
+                f"generator makes samples of shape {sample_shape} but discriminator expects "
+                f"{tuple(discriminator.input_shape[1:])}: build both for the same data shape."
+            )
+        if tuple(discriminator.output_shape[1:]) != (1,):
+            raise ValueError(
+                f"discriminator must output one logit per sample, shape (batch, 1), got {discriminator.output_shape}. "
+                "End it with Dense(1) and no sigmoid: the losses take logits."
+            )
+
     def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
         """Set the two optimizers (default Adam 2e-4, beta_1 0.5) and Keras' usual options.
 

@@ -10,3 +10,6 @@ __all__ = [
     "grid", "image_dataset", "load_fashion_mnist", "load_images", "load_mnist", "mixture_1d", "mnist", "ring",
     "search_dirs", "set_epoch", "stacked_mnist", "to_unit_range",
 ]
+from ganlab.data.paired import TASKS, downsample, hole_masks, make_pairs, paired, paired_arrays, upsample
+
+__all__ += ["TASKS", "downsample", "hole_masks", "make_pairs", "paired", "paired_arrays", "upsample"]

@@ -30,3 +30,6 @@ __all__ = [
     "PrecisionRecall", "precision_recall_density_coverage", "image_precision_recall_density_coverage",
     "Memorisation", "memorisation",
 ]
+from ganlab.metrics.restoration import psnr, ssim
+
+__all__ += ["psnr", "ssim"]

@@ -5,3 +5,6 @@ from ganlab.models.mlp import mlp_discriminator, mlp_generator
 
 __all__ = ["MinibatchStdDev", "dcgan_critic", "dcgan_discriminator", "dcgan_generator", "mlp_discriminator",
            "mlp_generator", "pack_size", "packed"]
+from ganlab.models.translation import patchgan_discriminator, unet_generator
+
+__all__ += ["patchgan_discriminator", "unet_generator"]
