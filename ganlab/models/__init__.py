@@ -8,3 +8,11 @@ __all__ = ["MinibatchStdDev", "dcgan_critic", "dcgan_discriminator", "dcgan_gene
 from ganlab.models.translation import patchgan_discriminator, unet_generator
 
 __all__ += ["patchgan_discriminator", "unet_generator"]
+from ganlab.models.style import (AdaIN, ModulatedConv2D, NoiseInjection, adain, mapping_network, mix_styles,
+                                 modulated_conv2d, modulated_weights, noise_mode, style_generator,
+                                 style_generator_optimizer, style_mix, synthesis_network, synthesize, truncate,
+                                 truncated_samples, w_average)
+
+__all__ += ["AdaIN", "ModulatedConv2D", "NoiseInjection", "adain", "mapping_network", "mix_styles", "modulated_conv2d",
+            "modulated_weights", "noise_mode", "style_generator", "style_generator_optimizer", "style_mix",
+            "synthesis_network", "synthesize", "truncate", "truncated_samples", "w_average"]
