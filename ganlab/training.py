@@ -255,22 +255,26 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
-            loss = self.discriminator_loss(real_logits, fake_logits, real=real, fake=fake)
+            loss = self.discriminator_loss(real_logits, fake_logits, real=real, fake=fake, draw=draw)
             scaled = self.discriminator_optimizer.scale_loss(_per_replica(loss))
         variables = self.discriminator.trainable_variables
         self.discriminator_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss, real_logits, fake_logits
 
-    def discriminator_loss(self, real_logits, fake_logits, real=None, fake=None):
+    def discriminator_loss(self, real_logits, fake_logits, real=None, fake=None, draw: int = 0):
         """D's loss for one update, plus the R1 penalty on ``real`` when ``r1_weight`` > 0; subclasses (WGAN-GP)
-        add terms that need the samples."""
+        add terms that need the samples. ``draw`` numbers the D update within the step (0 to k - 1), for
+        terms that draw random numbers of their own."""
         loss = losses.discriminator_loss(real_logits, fake_logits)
         if self.r1_weight and real is not None:
             loss = loss + losses.r1_penalty(self.discriminator, real, self.r1_weight)
         return loss
 
-    def generator_step(self, n, draw: int = -1):
-        """One update of G on n fresh noise vectors; returns G's loss."""
+    def generator_step(self, n, draw: int = -1, real=None):
+        """One update of G on n fresh noise vectors; returns G's loss.
+
+        ``real`` is the step's last real minibatch, for generators whose loss needs it (``UnrolledGAN``
+        looks ahead with it); the plain GAN's does not."""
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(self.noise(n, draw), training=True), training=True)
             loss = self.generator_loss_fn(fake_logits)
@@ -288,7 +292,7 @@ class GAN(keras.Model):
             part = real[i::k]
             d_loss, real_logits, fake_logits = self.discriminator_step(part, draw=i)
             d_losses.append(d_loss)
-        g_loss = self.generator_step(tf.shape(part)[0], draw=k)
+        g_loss = self.generator_step(tf.shape(part)[0], draw=k, real=part)
         if self.ema_generator is not None:
             self.update_ema()
         self.step_counter.assign_add(1)
@@ -470,7 +474,6 @@ class WGAN(GAN):
         self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein")
         self.penalty_tracker = keras.metrics.Mean(name="gradient_penalty")
-        self._penalties = []
 
     @property
     def critic(self) -> keras.Model:
@@ -492,19 +495,24 @@ class WGAN(GAN):
         tracked = [self.critic_loss_tracker, self.g_loss_tracker, self.wasserstein_tracker]
         return tracked + ([self.penalty_tracker] if self.constraint == "gradient_penalty" else [])
 
-    def discriminator_loss(self, real_scores, fake_scores, real=None, fake=None):
+    def discriminator_loss(self, real_scores, fake_scores, real=None, fake=None, draw: int = 0):
+        """The Wasserstein critic loss, plus :meth:`penalty` (logged as ``gradient_penalty``) under the penalty."""
         loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
         if self.constraint == "gradient_penalty":
-            penalty = losses.gradient_penalty(self.critic, real, fake, self.penalty_weight,
-                                              seed=self._penalty_seed())
-            self._penalties.append(penalty)  # read by track() in the same traced step
+            penalty = self.penalty(real, fake, draw)
+            self.penalty_tracker.update_state(penalty)
             loss = loss + penalty
         return loss
 
-    def _penalty_seed(self):
+    def penalty(self, real, fake, draw: int = 0):
+        """lambda * E[(||grad f(x_hat)|| - 1)^2] (:func:`ganlab.losses.gradient_penalty`), its interpolation
+        weights drawn from (seed, step, ``draw``, replica), so that a resumed run draws the same."""
+        return losses.gradient_penalty(self.critic, real, fake, self.penalty_weight, seed=self._penalty_seed(draw))
+
+    def _penalty_seed(self, draw: int):
         key = tf.random.experimental.stateless_fold_in(tf.constant([self.noise_seed, 7919], tf.int64),
                                                        tf.cast(self.step_counter, tf.int64))
-        key = tf.random.experimental.stateless_fold_in(key, len(self._penalties))
+        key = tf.random.experimental.stateless_fold_in(key, draw)
         context = tf.distribute.get_replica_context()
         if context is not None:
             key = tf.random.experimental.stateless_fold_in(key, context.replica_id_in_sync_group)
@@ -516,17 +524,11 @@ class WGAN(GAN):
             losses.clip_weights(self.critic, self.clip_value)
         return result
 
-    def train_step(self, data):
-        self._penalties = []
-        return super().train_step(data)
-
     def track(self, d_loss, g_loss, real_scores, fake_scores):
         self.critic_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         estimate = tf.reduce_mean(tf.cast(real_scores, tf.float32)) - tf.reduce_mean(tf.cast(fake_scores, tf.float32))
-        self.wasserstein_tracker.update_state(estimate)
-        if self._penalties:
-            self.penalty_tracker.update_state(tf.add_n(self._penalties) / len(self._penalties))
+        self.wasserstein_tracker.update_state(estimate)  # the penalty is logged by discriminator_loss
 
 
 class UnrolledGAN(GAN):
@@ -550,15 +552,15 @@ class UnrolledGAN(GAN):
         super().__init__(generator, discriminator, ema_decay=ema_decay, name=name, **kwargs)
         self.unroll_steps = positive_int("unroll_steps", unroll_steps, minimum=0, example=5)
         self.unroll_learning_rate = positive_float("unroll_learning_rate", unroll_learning_rate)
-        self._real = None
 
-    def discriminator_step(self, real, draw: int = 0):
-        self._real = real  # the unrolled updates in generator_step use the step's last real minibatch
-        return super().discriminator_step(real, draw)
-
-    def generator_step(self, n, draw: int = -1):
+    def generator_step(self, n, draw: int = -1, real=None):
+        """G's update against D after ``unroll_steps`` simulated updates on ``real``, the step's last real
+        minibatch."""
         if self.unroll_steps == 0:
             return super().generator_step(n, draw)
+        if real is None:
+            raise ValueError("UnrolledGAN.generator_step needs real, the real minibatch its simulated "
+                             "discriminator updates train on (train_step passes the step's last one).")
         judge = self.discriminator
         frozen = list(judge.non_trainable_variables)
         with tf.GradientTape() as tape:
@@ -567,7 +569,7 @@ class UnrolledGAN(GAN):
                 fake = self.generator(self.noise(n, draw + 1 + i), training=True)
                 with tf.GradientTape() as inner:
                     inner.watch(weights)
-                    real_logits, _ = judge.stateless_call(weights, frozen, self._real, training=True)
+                    real_logits, _ = judge.stateless_call(weights, frozen, real, training=True)
                     fake_logits, _ = judge.stateless_call(weights, frozen, fake, training=True)
                     loss = self.discriminator_loss(real_logits, fake_logits)
                 gradients = inner.gradient(loss, weights)

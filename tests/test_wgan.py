@@ -157,3 +157,37 @@ def test_the_critics_layer_norm_spans_height_width_and_channels():
     np.testing.assert_allclose(y.mean(axis=(1, 2, 3)), 0, atol=1e-4)
     np.testing.assert_allclose(y.var(axis=(1, 2, 3)), 1, atol=1e-2)
     assert np.abs(y.mean(axis=-1)).max() > 0.1  # pixels are not each normalised on their own
+
+
+def test_each_critic_update_of_a_step_draws_its_own_penalty_and_the_log_is_their_mean():
+    ganlab.seed(0)
+    critic = models.mlp_discriminator(input_shape=(2,), hidden_units=(16,), dropout=0.0)
+    generator = models.mlp_generator(latent_dim=4, output_shape=(2,), hidden_units=(16,), output_activation=None,
+                                     batch_norm=False)
+    wgan = WGAN(generator, critic, critic_steps=3)
+    keys = [tuple(np.asarray(wgan._penalty_seed(draw))) for draw in range(3)]
+    assert len(set(keys)) == 3  # three interpolations per step, not one drawn three times
+    seen = []
+
+    class Recording(WGAN):
+        def penalty(self, real, fake, draw=0):
+            value = super().penalty(real, fake, draw)
+            seen.append(value)
+            return value
+
+    recording = Recording(generator, critic, critic_steps=3)
+    recording.compile(run_eagerly=True)
+    batch = data.ring().sample(3 * 16, seed=0).astype(np.float32)
+    logs = recording.train_step(tf.constant(batch))
+    assert len(seen) == 3
+    assert float(logs["gradient_penalty"]) == pytest.approx(float(np.mean([float(v) for v in seen])), rel=1e-6)
+
+
+def test_unrolled_generator_step_needs_the_real_minibatch():
+    from ganlab.training import UnrolledGAN
+
+    generator = models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(8,), output_activation=None)
+    gan = UnrolledGAN(generator, models.mlp_discriminator(input_shape=(2,), hidden_units=(8,), dropout=0.0))
+    gan.compile()
+    with pytest.raises(ValueError, match="needs real"):
+        gan.generator_step(4, draw=1)
