@@ -97,7 +97,7 @@ class GAN(keras.Model):
         self.discriminator = discriminator
         self.discriminator_steps = positive_int("discriminator_steps", discriminator_steps, example=1)
         self.r1_weight = positive_float("r1_weight", r1_weight, allow_zero=True)
-        self.latent_dim = int(generator.input_shape[1])
+        self.latent_dim = int(generator.inputs[0].shape[1])  # input 0 is the noise (conditional G: labels too)
         self.sample_shape = sample_shape
         if isinstance(ema_decay, str) and ema_decay == "auto":
             ema_decay = getattr(generator, "ema_decay", None)
@@ -173,8 +173,13 @@ class GAN(keras.Model):
 
     # -- saving: Keras leaves out the random state of layers such as Dropout; a resumed run needs it ------
     def _random_states(self):
-        return [generator.state for model in (self.generator, self.discriminator)
-                for layer in model._flatten_layers() for generator in getattr(layer, "_seed_generators", [])]
+        """The variables of the two networks that Keras' weight files leave out: the states of the random
+        generators of layers such as Dropout (in ``model.variables``, not in ``model.weights``)."""
+        states = []
+        for model in (self.generator, self.discriminator):
+            saved = {id(weight) for weight in model.weights}
+            states += [variable for variable in model.variables if id(variable) not in saved]
+        return states
 
     def save_own_variables(self, store):
         own = self._trainable_variables + self._non_trainable_variables
