@@ -31,7 +31,7 @@ import tensorflow as tf
 from ganlab import sweep
 
 BASE = sweep.Settings(generator_lr=2e-4, discriminator_lr=2e-4, beta_1=0.5, batch_size=64, discriminator_steps=1,
-                      width=32, ema_decay=None)
+                      width=32)
 RATES = (1e-4, 2e-4, 8e-4)
 
 

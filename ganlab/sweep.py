@@ -71,7 +71,7 @@ def build(settings: Settings, seed: int):
     """The compiled ``GAN`` of ``settings`` with its weights and noise drawn from ``seed``."""
     keras.utils.set_random_seed(seed)
     with device.scope():  # the strategy of ganlab.device.setup(): several GPUs train in step
-        gan = GAN(models.dcgan_generator(latent_dim=64, width=settings.width, ema_decay=None),
+        gan = GAN(models.dcgan_generator(latent_dim=64, width=settings.width),
                   models.dcgan_discriminator(width=settings.width), discriminator_steps=settings.discriminator_steps,
                   ema_decay=settings.ema_decay, seed=seed)
         gan.compile(generator_optimizer=keras.optimizers.Adam(settings.generator_lr, beta_1=settings.beta_1),

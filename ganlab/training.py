@@ -71,10 +71,8 @@ class GAN(keras.Model):
         r1_weight: gamma of the R1 penalty gamma / 2 * E||grad D(real)||^2 added to D's loss
             (Mescheder et al., 2018; ``losses.r1_penalty``); 0 (the default) adds none.
         ema_decay: keep ``ema_generator``, an exponential moving average of the generator's weights
-            (Karras et al., 2018; Yazici et al., 2019), and draw ``sample`` from it; ``None`` keeps none.
-            ``"auto"`` (the default) takes the decay the generator's builder put in its ``ema_decay``
-            attribute (``models.dcgan_generator(ema_decay=0.999)``); builders set none by default.
-            See :meth:`update_ema`.
+            (Karras et al., 2018; Yazici et al., 2019), and draw ``sample`` from it; ``None`` (the
+            default) keeps none. See :meth:`update_ema`.
 
     Metrics logged each step: ``d_loss``, ``g_loss``, ``d_real`` (mean D(x) on
     real samples) and ``d_fake`` (mean D(G(z))). At the equilibrium both are 1/2.
@@ -82,7 +80,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, discriminator_steps: int = 1,
                  generator_loss="non_saturating", seed: int | None = None, r1_weight: float = 0.0,
-                 ema_decay: float | str | None = "auto", name: str = "gan", **kwargs):
+                 ema_decay: float | None = None, name: str = "gan", **kwargs):
         super().__init__(name=name, **kwargs)
         for arg, model in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(model, keras.Model):
@@ -99,8 +97,6 @@ class GAN(keras.Model):
         self.r1_weight = positive_float("r1_weight", r1_weight, allow_zero=True)
         self.latent_dim = int(generator.inputs[0].shape[1])  # input 0 is the noise (conditional G: labels too)
         self.sample_shape = sample_shape
-        if isinstance(ema_decay, str) and ema_decay == "auto":
-            ema_decay = getattr(generator, "ema_decay", None)
         self.ema_decay = None if ema_decay is None else positive_float("ema_decay", ema_decay, maximum=0.99999)
         self.ema_generator = None if ema_decay is None else _averaged_copy(generator)
         # Noise is drawn statelessly from (seed, step, draw, replica): the step counter is saved with the

@@ -72,20 +72,18 @@ def test_a_dcgan_pair_builds_a_gan():
 
 
 def test_a_dcgan_pair_keeps_a_weight_average_only_when_asked():
-    """No average by default (it did not lower the distance at the 15-minute MNIST budget); asked for at
-    either end, the builder's recommendation (GAN(ema_decay="auto")) or the GAN's own argument."""
+    """No average by default (it did not lower the distance at the 15-minute MNIST budget); the GAN's
+    own argument asks for one, and survives neither cloning nor saving of the generator, which carries none."""
     from ganlab.training import GAN, WGAN
 
     gan = GAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4), seed=0)
-    assert dcgan_generator(latent_dim=8, width=4).ema_decay is None
     assert gan.ema_generator is None and gan.sampling_generator is gan.generator
-    recommended = GAN(dcgan_generator(latent_dim=8, width=4, ema_decay=0.999), dcgan_discriminator(width=4))
-    assert recommended.ema_decay == 0.999 and recommended.sampling_generator is recommended.ema_generator
-    assert recommended.ema_generator.count_params() == recommended.generator.count_params()
-    assert GAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4), ema_decay=0.99).ema_decay == 0.99
-    assert GAN(dcgan_generator(latent_dim=8, width=4, ema_decay=0.999), dcgan_discriminator(width=4),
-               ema_decay=None).ema_generator is None
-    assert WGAN(dcgan_generator(latent_dim=8, width=4, ema_decay=0.999), dcgan_discriminator(width=4)).ema_generator is None
+    averaged = GAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4), ema_decay=0.999)
+    assert averaged.ema_decay == 0.999 and averaged.sampling_generator is averaged.ema_generator
+    assert averaged.ema_generator.count_params() == averaged.generator.count_params()
+    assert WGAN(dcgan_generator(latent_dim=8, width=4), dcgan_discriminator(width=4)).ema_generator is None
+    with pytest.raises(TypeError, match="unexpected keyword argument 'ema_decay'"):
+        dcgan_generator(latent_dim=8, width=4, ema_decay=0.999)
 
 
 # -- the guidelines ----------------------------------------------------------------------------------------
@@ -179,10 +177,8 @@ def test_width_scales_the_parameter_count():
     ({"upsamplings": 0}, ValueError, "upsamplings must be at least 1, got 0"),
     ({"kernel_size": -1}, ValueError, "kernel_size must be at least 1, got -1"),
     ({"latent_dim": 2.0}, TypeError, "latent_dim must be an integer"),
-    ({"ema_decay": 1.0}, ValueError, "ema_decay must be at most"),
-    ({"ema_decay": "0.999"}, TypeError, "ema_decay must be a number"),
 ], ids=["size-30", "too-many-steps", "non-square", "2-channels", "int-shape", "2-d-shape", "width-0",
-        "upsamplings-0", "kernel-neg", "latent-float", "ema-1", "ema-str"])
+        "upsamplings-0", "kernel-neg", "latent-float"])
 def test_generator_bad_inputs(kwargs, error, match):
     with pytest.raises(error, match=match):
         dcgan_generator(**kwargs)

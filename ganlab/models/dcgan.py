@@ -44,19 +44,17 @@ def _base_size(image_shape, upsamplings: int, steps_name: str = "upsamplings") -
 
 
 def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 32, upsamplings: int = 2,
-                    kernel_size: int = 4, batch_norm: bool = True, ema_decay: float | None = None,
-                    name: str = "generator") -> keras.Model:
+                    kernel_size: int = 4, batch_norm: bool = True, name: str = "generator") -> keras.Model:
     """A DCGAN generator: (batch, latent_dim) -> (batch, *image_shape) in [-1, 1].
 
     z -> Dense to (size / 2^upsamplings)^2 x (width * 2^(upsamplings-1)) -> BN -> ReLU,
     then ``upsamplings`` stride-2 transposed convolutions that halve the channels
     and double the size, the last one to ``image_shape``'s channels with tanh.
 
-    ``ema_decay`` is kept on the model as ``model.ema_decay``: the decay of a moving average
-    of its weights that ``GAN(ema_decay="auto")``, the default, then keeps and samples from.
-    ``None`` (the default): no average. In issue 19's benchmark a decay of 0.999 neither
-    lowered nor raised the Fréchet distance within 15 minutes of CPU training on MNIST
-    (``benchmarks/time_to_quality.py``, ``benchmarks/recipe_levers.py``), so it stays off.
+    A moving average of its weights is the GAN's choice, ``GAN(..., ema_decay=0.999)``; in issue 19's
+    benchmark a decay of 0.999 neither lowered nor raised the Fréchet distance within 15 minutes of CPU
+    training on MNIST (``benchmarks/time_to_quality.py``, ``benchmarks/recipe_levers.py``), so it is off
+    by default.
     """
     latent_dim = positive_int("latent_dim", latent_dim, example=64)
     image_shape = shape("image_shape", image_shape, ndim=(3,))
@@ -81,9 +79,7 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", kernel_initializer=_init())(x)
     images = layers.Activation("tanh", dtype="float32")(x)
-    model = keras.Model(noise, images, name=name)
-    model.ema_decay = None if ema_decay is None else positive_float("ema_decay", ema_decay, maximum=0.99999)
-    return model
+    return keras.Model(noise, images, name=name)
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
