@@ -13,3 +13,6 @@ __all__ = [
 from ganlab.data.paired import TASKS, downsample, hole_masks, make_pairs, paired, paired_arrays, upsample
 
 __all__ += ["TASKS", "downsample", "hole_masks", "make_pairs", "paired", "paired_arrays", "upsample"]
+from ganlab.data.labelled import labelled_dataset, labels_per_class, scarce_labels, semi_supervised_dataset
+
+__all__ += ["labelled_dataset", "labels_per_class", "scarce_labels", "semi_supervised_dataset"]
