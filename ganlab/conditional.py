@@ -431,7 +431,7 @@ def train_classifier(images, labels, steps: int = 1000, batch_size: int = 64, au
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     set_epoch(0)  # the order of the batches depends on the seed only, not on pipelines used before
     dataset = array_dataset(images, batch_size, seed=seed, labels=labels.astype(np.int32)).repeat()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)  # the pipeline shuffles
     return model
 
 
@@ -453,6 +453,15 @@ def classification_accuracy_score(generated_images, generated_labels, test_image
     """
     model = train_classifier(generated_images, generated_labels, steps=steps, batch_size=batch_size, seed=seed)
     return classifier_accuracy(model, test_images, test_labels)
+
+
+def label_agreement(generated_images, generated_labels, dataset: str = "mnist") -> float:
+    """The share of generated images that the shipped classifier of ``dataset`` puts in the class they were
+    generated for: does G(z, y) draw class y?"""
+    from ganlab.metrics.fidelity import features_and_probabilities
+
+    _, probabilities = features_and_probabilities(generated_images, dataset)
+    return float(np.mean(probabilities.argmax(axis=1) == np.asarray(generated_labels)))
 
 
 def per_class_frechet_distance(generated_images, generated_labels, real_images, real_labels,

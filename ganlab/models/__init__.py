@@ -16,9 +16,10 @@ from ganlab.models.style import (AdaIN, ModulatedConv2D, NoiseInjection, adain, 
 __all__ += ["AdaIN", "ModulatedConv2D", "NoiseInjection", "adain", "mapping_network", "mix_styles", "modulated_conv2d",
             "modulated_weights", "noise_mode", "style_generator", "style_generator_optimizer", "style_mix",
             "synthesis_network", "synthesize", "truncate", "truncated_samples", "w_average"]
-from ganlab.models.conditional import (classic_augmentation, conditional_discriminator, conditional_generator,
-                                       projection_logit, semi_supervised_discriminator, semi_supervised_generator,
-                                       small_classifier)
+from ganlab.models.conditional import (WeightNormDense, classic_augmentation, conditional_discriminator,
+                                       conditional_generator, initialize_weight_norm, projection_logit,
+                                       semi_supervised_discriminator, semi_supervised_generator, small_classifier)
 
-__all__ += ["classic_augmentation", "conditional_discriminator", "conditional_generator", "projection_logit",
-            "semi_supervised_discriminator", "semi_supervised_generator", "small_classifier"]
+__all__ += ["WeightNormDense", "classic_augmentation", "conditional_discriminator", "conditional_generator",
+            "initialize_weight_norm", "projection_logit", "semi_supervised_discriminator",
+            "semi_supervised_generator", "small_classifier"]

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from ganlab._checks import int_sequence, one_of, positive_float, positive_int, shape
@@ -122,16 +123,66 @@ def conditional_discriminator(kind: str = "projection", num_classes: int = 10, i
     return keras.Model([images, labels], logits, name=name or f"{kind}_discriminator")
 
 
+@keras.saving.register_keras_serializable(package="ganlab")
+class WeightNormDense(layers.Layer):
+    """A dense layer with weight normalisation (Salimans and Kingma, 2016): y = g * (x v / ||v||) + b.
+
+    Each output unit's weight vector v is divided by its norm and scaled by g. With
+    ``train_scale=False`` (the hidden layers of Salimans et al.'s MNIST discriminator) g is set
+    once, by :func:`initialize_weight_norm`, and then kept: every unit's weights keep a fixed
+    norm, a strong limit on how sharply D can fit a hundred labelled images.
+    """
+
+    def __init__(self, units: int, activation=None, train_scale: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.units = positive_int("units", units, example=250)
+        self.activation = keras.activations.get(activation)
+        self.train_scale = bool(train_scale)
+
+    def build(self, input_shape):
+        self.direction = self.add_weight(shape=(input_shape[-1], self.units), name="direction",
+                                         initializer=keras.initializers.RandomNormal(stddev=0.05))
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", trainable=self.train_scale,
+                                     name="scale")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def normalised(self, x):
+        """x v / ||v||, before the scale, the bias and the activation: (batch, units)."""
+        return ops.matmul(x, self.direction / ops.sqrt(ops.sum(ops.square(self.direction), axis=0, keepdims=True)))
+
+    def call(self, x):
+        return self.activation(self.normalised(x) * self.scale + self.bias)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "train_scale": self.train_scale,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+def initialize_weight_norm(model: keras.Model, images) -> None:
+    """Data-dependent initialisation (Salimans and Kingma, 2016): each ``WeightNormDense`` layer, first to last,
+    gets g = 1 / std and b = -mean / std of its normalised pre-activations on ``images`` (noise off), so that
+    every unit starts with mean 0 and variance 1 on real data."""
+    for layer in model.layers:
+        if isinstance(layer, WeightNormDense):
+            inputs = keras.Model(model.inputs, layer.input)([np.asarray(images, np.float32)], training=False)
+            pre = ops.convert_to_numpy(layer.normalised(inputs))
+            mean, std = pre.mean(axis=0), pre.std(axis=0) + 1e-6
+            layer.scale.assign(1.0 / std)
+            layer.bias.assign(-mean / std)
+
+
 def semi_supervised_discriminator(num_classes: int = 10, image_shape=(28, 28, 1),
                                   hidden_units=(1000, 500, 250, 250, 250), input_noise: float = 0.3,
-                                  hidden_noise: float = 0.5, name: str = "semi_supervised_discriminator"
-                                  ) -> keras.Model:
+                                  hidden_noise: float = 0.5, weight_norm: bool = True,
+                                  name: str = "semi_supervised_discriminator") -> keras.Model:
     """The K+1-class discriminator of Salimans et al. (2016): images -> [class logits (batch, K), features].
 
     An MLP as in the paper's MNIST model: the image is flattened and mapped back to
     [0, 1] pixels, Gaussian noise of standard deviation ``input_noise`` is added (during
     training only), then each hidden layer is Dense -> ReLU -> Gaussian noise of
-    ``hidden_noise``. The outputs are the K class logits l_1..l_K (the logit of the
+    ``hidden_noise``; with ``weight_norm`` (the paper's choice) the layers are :class:`WeightNormDense`,
+    whose scales :func:`initialize_weight_norm` sets from a batch of images before training
+    (call it once before training). The outputs are the K class logits l_1..l_K (the logit of the
     K+1-th class, "generated", is the constant 0, not an output) and the last hidden
     layer's activations (batch, hidden_units[-1]), before their noise, for feature matching.
     """
@@ -147,11 +198,14 @@ def semi_supervised_discriminator(num_classes: int = 10, image_shape=(28, 28, 1)
     if input_noise:
         x = layers.GaussianNoise(input_noise)(x)
     for i, units in enumerate(hidden_units):
-        x = layers.Dense(units, activation="relu")(x)
+        x = WeightNormDense(units, "relu")(x) if weight_norm else layers.Dense(units, activation="relu")(x)
         features = x
         if hidden_noise:
             x = layers.GaussianNoise(hidden_noise)(x)
-    logits = layers.Dense(num_classes, dtype="float32", name="class_logits")(x)
+    if weight_norm:
+        logits = WeightNormDense(num_classes, train_scale=True, dtype="float32", name="class_logits")(x)
+    else:
+        logits = layers.Dense(num_classes, dtype="float32", name="class_logits")(x)
     features = layers.Activation("linear", dtype="float32", name="features")(features)
     return keras.Model(images, [logits, features], name=name)
 

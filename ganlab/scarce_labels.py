@@ -1,0 +1,195 @@
+"""The scarce-label experiment of notebook 06 and ``benchmarks/scarce_labels.py``: one function per method.
+
+With n labelled images per class (the rest of the training set unlabelled), one small
+classifier (``models.small_classifier``) is trained on
+
+* ``"labelled"``  (a): the n K labelled images alone;
+* ``"augmented"`` (b): the same, with classic augmentation (random shifts, rotations, zooms);
+* ``"cgan"``      (c): (b) plus images from a class-conditional GAN trained on the same n K labelled
+  images (the only images whose classes are known), half of every batch real, half generated;
+* ``"sgan"``      (d): no separate classifier: the K+1-class discriminator of the semi-supervised GAN
+  (Salimans et al., 2016), trained on all training images as unlabelled plus the n K labelled ones.
+
+Each run is scored by its accuracy on the 10,000 test images, and its CPU time is recorded
+(``time.process_time``: both cores count, so it is about twice the wall-clock time on an idle two-core machine).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ganlab._checks import one_of, positive_int
+from ganlab.conditional import (ConditionalGAN, SemiSupervisedGAN, Stopwatch, classifier_accuracy,
+                                train_classifier)
+
+METHODS = ("labelled", "augmented", "cgan", "sgan")
+METHOD_NAMES = {"labelled": "(a) labelled only", "augmented": "(b) + classic augmentation",
+                "cgan": "(c) + cGAN samples", "sgan": "(d) semi-supervised GAN"}
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "scarce_labels"
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """Training budgets, in updates. The benchmark's defaults; the notebook's quick mode uses less."""
+
+    classifier_steps: int = 1000
+    classifier_batch: int = 64
+    cgan_steps: int = 1000
+    cgan_batch: int = 32
+    cgan_samples_per_class: int = 500
+    sgan_steps: int = 3000
+    sgan_batch: int = 100
+    sgan_learning_rate: float = 1e-3
+    sgan_hidden_units: tuple = (500, 250, 250)
+
+
+def load(name: str, n: int, seed: int) -> dict:
+    """The training split with n labels per class (``data.scarce_labels``) and the test set."""
+    from ganlab.data.images import load_images
+    from ganlab.data.labelled import scarce_labels
+
+    split = scarce_labels(name, n, seed)
+    split["test_images"], test_labels = load_images(name, "test")
+    split["test_labels"] = test_labels.astype(np.int32)
+    return split
+
+
+def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, kind: str = "projection",
+               num_classes: int = 10) -> ConditionalGAN:
+    """A conditional GAN (projection discriminator, Adam 2e-4, beta_1 0.5) trained for ``steps`` steps."""
+    from ganlab.data.pipeline import array_dataset, set_epoch
+    from ganlab.models.conditional import conditional_discriminator, conditional_generator
+
+    keras.utils.set_random_seed(seed)
+    gan = ConditionalGAN(conditional_generator(num_classes, latent_dim=64, width=32),
+                         conditional_discriminator(kind, num_classes, width=32), seed=seed)
+    gan.compile()
+    batch_size = min(batch_size, len(images))
+    set_epoch(0)
+    dataset = array_dataset(images, batch_size, seed=seed, labels=np.asarray(labels, np.int32)).repeat()
+    gan.fit(dataset, epochs=1, steps_per_epoch=positive_int("steps", steps, example=1000), verbose=0)
+    return gan
+
+
+def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=None) -> SemiSupervisedGAN:
+    """The semi-supervised GAN of Salimans et al. (2016) on ``split`` (from :func:`load`), for ``budget.sgan_steps``."""
+    from ganlab.data.labelled import semi_supervised_dataset
+    from ganlab.data.pipeline import set_epoch
+    from ganlab.models.conditional import (initialize_weight_norm, semi_supervised_discriminator,
+                                           semi_supervised_generator)
+
+    keras.utils.set_random_seed(seed)
+    discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
+    initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]),
+                                                                                             500, replace=False)])
+    gan = SemiSupervisedGAN(semi_supervised_generator(), discriminator, discriminator_loss=discriminator_loss,
+                            seed=seed)
+    rate = budget.sgan_learning_rate
+    gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
+    set_epoch(0)
+    dataset = semi_supervised_dataset(split["images"], split["labelled_images"], split["labelled_labels"],
+                                      batch_size=budget.sgan_batch, seed=seed).repeat()
+    gan.fit(dataset, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0)
+    return gan
+
+
+def cgan_training_set(gan: ConditionalGAN, images, labels, per_class: int, seed: int = 0):
+    """The labelled images, repeated to as many as the generated ones, plus ``per_class`` generated images of each
+    class: half of every classifier batch is then real and half generated."""
+    generated_labels = np.repeat(np.arange(gan.num_classes), per_class).astype(np.int32)
+    generated = gan.sample(len(generated_labels), seed=seed + 1000, labels=generated_labels)
+    repeats = max(1, len(generated) // len(images))
+    return (np.concatenate([np.tile(images, (repeats, 1, 1, 1)), generated]),
+            np.concatenate([np.tile(labels, repeats), generated_labels]))
+
+
+def run(name: str, n: int, method: str, seed: int, budget: Budget = Budget(), split: dict | None = None) -> dict:
+    """Train one method on one split and measure it: a row with the test accuracy and the CPU and wall time."""
+    method = one_of("method", method, METHODS)
+    split = split or load(name, n, seed)
+    clock = Stopwatch()
+    images, labels = split["labelled_images"], split["labelled_labels"]
+    steps = budget.classifier_steps
+    if method in ("labelled", "augmented"):
+        model = train_classifier(images, labels, steps=steps, batch_size=budget.classifier_batch,
+                                 augment=method == "augmented", seed=seed)
+        accuracy = classifier_accuracy(model, split["test_images"], split["test_labels"])
+    elif method == "cgan":
+        gan = train_cgan(images, labels, budget.cgan_steps, budget.cgan_batch, seed=seed)
+        mixed, mixed_labels = cgan_training_set(gan, images, labels, budget.cgan_samples_per_class, seed)
+        model = train_classifier(mixed, mixed_labels, steps=steps, batch_size=budget.classifier_batch, augment=True,
+                                 seed=seed)
+        accuracy = classifier_accuracy(model, split["test_images"], split["test_labels"])
+    else:
+        gan = train_sgan(split, budget, seed)
+        steps = budget.sgan_steps
+        accuracy = gan.accuracy(split["test_images"], split["test_labels"])
+    return {"dataset": name, "labels_per_class": int(n), "method": method, "seed": int(seed),
+            "test_accuracy": float(accuracy), "steps": int(steps), **clock.elapsed()}
+
+
+def machine() -> str:
+    """A one-line description of this machine: CPU model, cores, TensorFlow and Keras versions."""
+    import tensorflow as tf
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+
+
+def summarise(rows: list[dict]) -> list[dict]:
+    """Mean, standard error over seeds and mean CPU seconds per (dataset, labels per class, method)."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault((row["dataset"], row["labels_per_class"], row["method"]), []).append(row)
+    summary = []
+    for (name, n, method), members in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1],
+                                                                                 METHODS.index(item[0][2]))):
+        accuracies = np.array([m["test_accuracy"] for m in members])
+        error = accuracies.std(ddof=1) / np.sqrt(len(accuracies)) if len(accuracies) > 1 else float("nan")
+        summary.append({"dataset": name, "labels_per_class": n, "method": method, "seeds": len(members),
+                        "mean": float(accuracies.mean()), "standard_error": float(error),
+                        "cpu_seconds": float(np.mean([m["cpu_seconds"] for m in members]))})
+    return summary
+
+
+def table(rows: list[dict]) -> str:
+    """A markdown table: one line per (dataset, labels per class), test accuracy in % as mean ± s.e. per method."""
+    summary = summarise(rows)
+    methods = [m for m in METHODS if any(s["method"] == m for s in summary)]
+    lines = ["| dataset | labels per class | " + " | ".join(METHOD_NAMES[m] for m in methods) + " |",
+             "| --- | --- |" + " --- |" * len(methods)]
+    keys = sorted({(s["dataset"], s["labels_per_class"]) for s in summary})
+    for name, n in keys:
+        cells = []
+        for method in methods:
+            found = [s for s in summary if (s["dataset"], s["labels_per_class"], s["method"]) == (name, n, method)]
+            if not found:
+                cells.append("")
+                continue
+            s = found[0]
+            error = "" if np.isnan(s["standard_error"]) else f" ± {100 * s['standard_error']:.1f}"
+            cells.append(f"{100 * s['mean']:.1f}{error} ({s['seeds']} seeds, {s['cpu_seconds']:.0f} CPU s)")
+        lines.append(f"| {name} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def load_results(folder=RESULTS):
+    """The stored benchmark: (rows, machine, budget), or ``None`` where it is absent (Colab, a pip install)."""
+    path = Path(folder) / "result.json"
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text())
+    return saved["rows"], saved["machine"], saved["budget"]
