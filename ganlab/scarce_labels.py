@@ -8,7 +8,10 @@ classifier (``models.small_classifier``) is trained on
 * ``"cgan"``      (c): (b) plus images from a class-conditional GAN trained on the same n K labelled
   images (the only images whose classes are known), half of every batch real, half generated;
 * ``"sgan"``      (d): no separate classifier: the K+1-class discriminator of the semi-supervised GAN
-  (Salimans et al., 2016), trained on all training images as unlabelled plus the n K labelled ones.
+  (Salimans et al., 2016), trained on all training images as unlabelled plus the n K labelled ones;
+* ``"sgan_d_alone"``: the semi-supervised GAN's discriminator network (the same MLP, noise, weight norm and
+  initialisation), trained as a plain classifier on the labelled images alone for as many updates, with as many
+  labelled images per update: what the unlabelled images and the generator add to (d).
 
 Each run is scored by its accuracy on the 10,000 test images, and its CPU time is recorded
 (``time.process_time``: both cores count, so it is about twice the wall-clock time on an idle two-core machine).
@@ -28,9 +31,10 @@ from ganlab._checks import one_of, positive_int
 from ganlab.conditional import (ConditionalGAN, SemiSupervisedGAN, Stopwatch, classifier_accuracy,
                                 train_classifier)
 
-METHODS = ("labelled", "augmented", "cgan", "sgan")
+METHODS = ("labelled", "augmented", "cgan", "sgan", "sgan_d_alone")
 METHOD_NAMES = {"labelled": "(a) labelled only", "augmented": "(b) + classic augmentation",
-                "cgan": "(c) + cGAN samples", "sgan": "(d) semi-supervised GAN"}
+                "cgan": "(c) + cGAN samples", "sgan": "(d) semi-supervised GAN",
+                "sgan_d_alone": "(d) without the GAN: its D on the labels alone"}
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "scarce_labels"
 
 
@@ -99,6 +103,29 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
     return gan
 
 
+def train_sgan_d_alone(split: dict, budget: Budget, seed: int = 0) -> keras.Model:
+    """The semi-supervised discriminator's network trained on the labelled images alone (cross-entropy over the K
+    classes), for ``budget.sgan_steps`` updates of ``budget.sgan_batch`` labelled images; returns its logits model."""
+    from ganlab.data.pipeline import array_dataset, set_epoch
+    from ganlab.models.conditional import initialize_weight_norm, semi_supervised_discriminator
+
+    keras.utils.set_random_seed(seed)
+    discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
+    initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]),
+                                                                                             500, replace=False)])
+    classifier = keras.Model(discriminator.inputs, discriminator.outputs[0], name="sgan_d_alone")
+    classifier.compile(keras.optimizers.Adam(budget.sgan_learning_rate, beta_1=0.5),
+                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    set_epoch(0)
+    images, labels = split["labelled_images"], split["labelled_labels"]
+    batches = (array_dataset(images, min(budget.sgan_batch, len(images)), seed=seed, labels=labels).repeat()
+               if len(images) >= budget.sgan_batch else
+               array_dataset(np.tile(images, (-(-budget.sgan_batch // len(images)), 1, 1, 1)), budget.sgan_batch,
+                             seed=seed, labels=np.tile(labels, -(-budget.sgan_batch // len(images)))).repeat())
+    classifier.fit(batches, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0, shuffle=False)
+    return classifier
+
+
 def cgan_training_set(gan: ConditionalGAN, images, labels, per_class: int, seed: int = 0):
     """The labelled images, repeated to as many as the generated ones, plus ``per_class`` generated images of each
     class: half of every classifier batch is then real and half generated."""
@@ -126,10 +153,14 @@ def run(name: str, n: int, method: str, seed: int, budget: Budget = Budget(), sp
         model = train_classifier(mixed, mixed_labels, steps=steps, batch_size=budget.classifier_batch, augment=True,
                                  seed=seed)
         accuracy = classifier_accuracy(model, split["test_images"], split["test_labels"])
-    else:
+    elif method == "sgan":
         gan = train_sgan(split, budget, seed)
         steps = budget.sgan_steps
         accuracy = gan.accuracy(split["test_images"], split["test_labels"])
+    else:
+        steps = budget.sgan_steps
+        accuracy = classifier_accuracy(train_sgan_d_alone(split, budget, seed), split["test_images"],
+                                       split["test_labels"])
     return {"dataset": name, "labels_per_class": int(n), "method": method, "seed": int(seed),
             "test_accuracy": float(accuracy), "steps": int(steps), **clock.elapsed()}
 
