@@ -28,8 +28,7 @@ import keras
 import numpy as np
 
 from ganlab._checks import one_of, positive_int
-from ganlab.conditional import (ConditionalGAN, SemiSupervisedGAN, Stopwatch, classifier_accuracy,
-                                train_classifier)
+from ganlab.conditional import ConditionalGAN, SemiSupervisedGAN, Stopwatch, classifier_accuracy, train_classifier
 
 METHODS = ("labelled", "augmented", "cgan", "sgan", "sgan_d_alone")
 METHOD_NAMES = {"labelled": "(a) labelled only", "augmented": "(b) + classic augmentation",
@@ -85,13 +84,13 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
     """The semi-supervised GAN of Salimans et al. (2016) on ``split`` (from :func:`load`), for ``budget.sgan_steps``."""
     from ganlab.data.labelled import semi_supervised_dataset
     from ganlab.data.pipeline import set_epoch
-    from ganlab.models.conditional import (initialize_weight_norm, semi_supervised_discriminator,
-                                           semi_supervised_generator)
+    from ganlab.models.conditional import initialize_weight_norm as init_weight_norm
+    from ganlab.models.conditional import semi_supervised_discriminator, semi_supervised_generator
 
     keras.utils.set_random_seed(seed)
     discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
-    initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]),
-                                                                                             500, replace=False)])
+    init_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]), 500,
+                                                                                       replace=False)])
     gan = SemiSupervisedGAN(semi_supervised_generator(), discriminator, discriminator_loss=discriminator_loss,
                             seed=seed)
     rate = budget.sgan_learning_rate

@@ -1,12 +1,11 @@
 """ganlab.exercises.nb06: every check passes the right answers and names each plausible wrong one."""
 import numpy as np
 import pytest
+from feedback_helpers import fails, not_written, passes
 from keras import ops
 
-from feedback_helpers import fails, not_written, passes
 from ganlab import conditional, data, models
 from ganlab.exercises import nb06
-
 
 # -- the K+1-class discriminator loss ----------------------------------------------------------------------------
 
