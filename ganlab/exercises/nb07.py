@@ -173,7 +173,7 @@ def check_adain(fn) -> Feedback:
                      "epsilon = 1e-8 inside the square root, (x - mean) / sqrt(variance + 1e-8).")
     return correct("each feature map of each sample is set to the style's mean and standard deviation, whatever "
                    "its own were: that is what lets a style layer override what came before it, and also what "
-                   "StyleGAN2 blames for the droplets (section 1.4 below).")
+                   "StyleGAN2 blames for the droplets (next cells).")
 
 
 # -- truncation ---------------------------------------------------------------------------------------------
