@@ -80,8 +80,12 @@ def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, 
     return gan
 
 
-def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=None) -> SemiSupervisedGAN:
-    """The semi-supervised GAN of Salimans et al. (2016) on ``split`` (from :func:`load`), for ``budget.sgan_steps``."""
+def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=None, callbacks=None
+               ) -> SemiSupervisedGAN:
+    """The semi-supervised GAN of Salimans et al. (2016) on ``split`` (from :func:`load`), for ``budget.sgan_steps``.
+
+    Its discriminator is initialised from 500 training images (weight normalisation's data-dependent start);
+    ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``."""
     from ganlab.data.labelled import semi_supervised_dataset
     from ganlab.data.pipeline import set_epoch
     from ganlab.models.conditional import initialize_weight_norm as init_weight_norm
@@ -98,7 +102,7 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
     set_epoch(0)
     dataset = semi_supervised_dataset(split["images"], split["labelled_images"], split["labelled_labels"],
                                       batch_size=budget.sgan_batch, seed=seed).repeat()
-    gan.fit(dataset, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0)
+    gan.fit(dataset, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0, callbacks=callbacks)
     return gan
 
 
