@@ -215,7 +215,8 @@ def table(rows: list[dict]) -> str:
                 continue
             s = found[0]
             error = "" if np.isnan(s["standard_error"]) else f" ± {100 * s['standard_error']:.1f}"
-            cells.append(f"{100 * s['mean']:.1f}{error} ({s['seeds']} seeds, {s['cpu_seconds']:.0f} CPU s)")
+            seeds = f"{s['seeds']} seed" + ("s" if s["seeds"] != 1 else "")
+            cells.append(f"{100 * s['mean']:.1f}{error} ({seeds}, {s['cpu_seconds']:.0f} CPU s)")
         lines.append(f"| {name} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
