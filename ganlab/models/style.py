@@ -74,7 +74,7 @@ def modulated_conv2d(x, weight, style, demodulate: bool = True, epsilon: float =
     without building them: scale the input channels by the style, convolve with the shared
     kernel, then scale each output channel by the demodulation coefficient
     d_{b,o} = 1 / sqrt(sum_{k,l,i} (s_{b,i} w_{k,l,i,o})^2 + epsilon)
-    (the paper's appendix B; one ordinary convolution, cheap on a CPU).
+    (one ordinary convolution, cheap on a CPU; StyleGAN2's own code has both forms).
 
     Args:
         x: feature maps (batch, height, width, in_channels).
