@@ -535,21 +535,19 @@ def synthesis_network(w_dim: int = 64, image_shape=(28, 28, 1), channels=(64, 64
 def style_generator(latent_dim: int = 64, image_shape=(28, 28, 1), w_dim: int = 64, mapping_depth: int = 4,
                     mapping_lr_multiplier: float = 0.01, channels=(64, 64, 32), upsamplings: int = 2,
                     style: str = "modulated", convolution=None, noise_seed: int = 0,
-                    ema_decay: float | None = None, name: str = "style_generator") -> keras.Model:
+                    name: str = "style_generator") -> keras.Model:
     """A style-based generator: z (batch, latent_dim) -> images (batch, *image_shape) in [-1, 1].
 
     z -> :func:`mapping_network` -> w, the same w for every style layer (:class:`BroadcastStyle`) ->
     :func:`synthesis_network`. One noise input, as ``ganlab.GAN`` expects; the halves are
     ``generator.get_layer("mapping")`` and ``generator.get_layer("synthesis")`` (see :func:`parts`).
-    ``ema_decay`` is kept as ``model.ema_decay`` for ``GAN(ema_decay="auto")``, as in ``dcgan_generator``.
+    A moving average of its weights, as StyleGAN samples from, is the GAN's choice: ``GAN(..., ema_decay=0.999)``.
     """
     mapping = mapping_network(latent_dim, w_dim, mapping_depth, mapping_lr_multiplier)
     synthesis = synthesis_network(w_dim, image_shape, channels, upsamplings, style, convolution, noise_seed)
     z = keras.Input(shape=(latent_dim,), name="noise")
     ws = BroadcastStyle(synthesis.input_shape[1], name="broadcast")(mapping(z))
-    model = keras.Model(z, synthesis(ws), name=name)
-    model.ema_decay = None if ema_decay is None else positive_float("ema_decay", ema_decay, maximum=0.99999)
-    return model
+    return keras.Model(z, synthesis(ws), name=name)
 
 
 def style_generator_optimizer(learning_rate: float = 2e-3) -> keras.optimizers.Optimizer:
