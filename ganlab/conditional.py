@@ -415,7 +415,7 @@ def train_classifier(images, labels, steps: int = 1000, batch_size: int = 64, au
     Batches are drawn in an order fixed by ``seed`` (smaller sets are cycled through);
     ``augment=True`` puts classic augmentation (shifts, rotations, zooms) in front of the network.
     """
-    from ganlab.data.pipeline import array_dataset, set_epoch
+    from ganlab.data.pipeline import array_dataset
     from ganlab.models.conditional import small_classifier
 
     images = np.asarray(images, dtype=np.float32)
@@ -429,7 +429,6 @@ def train_classifier(images, labels, steps: int = 1000, batch_size: int = 64, au
                              augment=augment, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    set_epoch(0)  # the order of the batches depends on the seed only, not on pipelines used before
     dataset = array_dataset(images, batch_size, seed=seed, labels=labels.astype(np.int32)).repeat()
     model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)  # the pipeline shuffles
     return model

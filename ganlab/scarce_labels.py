@@ -66,7 +66,7 @@ def load(name: str, n: int, seed: int) -> dict:
 def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, kind: str = "projection",
                num_classes: int = 10) -> ConditionalGAN:
     """A conditional GAN (projection discriminator, Adam 2e-4, beta_1 0.5) trained for ``steps`` steps."""
-    from ganlab.data.pipeline import array_dataset, set_epoch
+    from ganlab.data.pipeline import array_dataset
     from ganlab.models.conditional import conditional_discriminator, conditional_generator
 
     keras.utils.set_random_seed(seed)
@@ -74,8 +74,9 @@ def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, 
                          conditional_discriminator(kind, num_classes, width=32), seed=seed)
     gan.compile()
     batch_size = min(batch_size, len(images))
-    set_epoch(0)
-    dataset = array_dataset(images, batch_size, seed=seed, labels=np.asarray(labels, np.int32)).repeat()
+    pipeline = array_dataset(images, batch_size, seed=seed, labels=np.asarray(labels, np.int32))
+    dataset = pipeline.repeat()
+    dataset.epoch_counter = pipeline.epoch_counter  # so that GAN.fit keys the order by epoch, from 0
     gan.fit(dataset, epochs=1, steps_per_epoch=positive_int("steps", steps, example=1000), verbose=0)
     return gan
 
@@ -87,7 +88,6 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
     Its discriminator is initialised from 500 training images (weight normalisation's data-dependent start);
     ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``."""
     from ganlab.data.labelled import semi_supervised_dataset
-    from ganlab.data.pipeline import set_epoch
     from ganlab.models.conditional import initialize_weight_norm as init_weight_norm
     from ganlab.models.conditional import semi_supervised_discriminator, semi_supervised_generator
 
@@ -99,9 +99,10 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
                             seed=seed)
     rate = budget.sgan_learning_rate
     gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
-    set_epoch(0)
-    dataset = semi_supervised_dataset(split["images"], split["labelled_images"], split["labelled_labels"],
-                                      batch_size=budget.sgan_batch, seed=seed).repeat()
+    pipeline = semi_supervised_dataset(split["images"], split["labelled_images"], split["labelled_labels"],
+                                       batch_size=budget.sgan_batch, seed=seed)
+    dataset = pipeline.repeat()
+    dataset.epoch_counter = pipeline.epoch_counter  # so that GAN.fit keys the order by epoch, from 0
     gan.fit(dataset, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0, callbacks=callbacks)
     return gan
 
@@ -109,7 +110,7 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
 def train_sgan_d_alone(split: dict, budget: Budget, seed: int = 0) -> keras.Model:
     """The semi-supervised discriminator's network trained on the labelled images alone (cross-entropy over the K
     classes), for ``budget.sgan_steps`` updates of ``budget.sgan_batch`` labelled images; returns its logits model."""
-    from ganlab.data.pipeline import array_dataset, set_epoch
+    from ganlab.data.pipeline import array_dataset
     from ganlab.models.conditional import initialize_weight_norm, semi_supervised_discriminator
 
     keras.utils.set_random_seed(seed)
@@ -119,7 +120,6 @@ def train_sgan_d_alone(split: dict, budget: Budget, seed: int = 0) -> keras.Mode
     classifier = keras.Model(discriminator.inputs, discriminator.outputs[0], name="sgan_d_alone")
     classifier.compile(keras.optimizers.Adam(budget.sgan_learning_rate, beta_1=0.5),
                        keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    set_epoch(0)
     images, labels = split["labelled_images"], split["labelled_labels"]
     batches = (array_dataset(images, min(budget.sgan_batch, len(images)), seed=seed, labels=labels).repeat()
                if len(images) >= budget.sgan_batch else

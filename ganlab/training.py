@@ -50,12 +50,19 @@ class CheckpointError(OSError):
 
 
 class EpochClock(keras.callbacks.Callback):
-    """Tells ganlab's data pipelines which epoch starts, so that a resumed run sees the same batches."""
+    """Tells a ganlab pipeline which epoch starts, so that a resumed run sees the same batches.
+
+    ``dataset``: the pipeline given to ``fit``; one without an ``epoch_counter`` (not made by
+    ``ganlab.data``, or transformed after) is left to reshuffle by itself.
+    """
+
+    def __init__(self, dataset=None):
+        super().__init__()
+        self.counter = getattr(dataset, "epoch_counter", None)
 
     def on_epoch_begin(self, epoch, logs=None):
-        from ganlab.data.pipeline import set_epoch
-
-        set_epoch(epoch)
+        if self.counter is not None:
+            self.counter.assign(int(epoch))
 
 
 class GAN(keras.Model):
@@ -343,7 +350,7 @@ class GAN(keras.Model):
         self.check_dataset(x)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, EpochClock) for c in callbacks):
-            callbacks.insert(0, EpochClock())
+            callbacks.insert(0, EpochClock(x))
         if not any(isinstance(c, StopOnNaN) for c in callbacks):
             callbacks.append(StopOnNaN())
         kwargs.setdefault("shuffle", False)  # ganlab pipelines shuffle themselves; Keras would only warn

@@ -7,7 +7,6 @@ import pytest
 
 from ganlab import data
 from ganlab.data import images as images_module
-from ganlab.data import pipeline
 
 # -- toy mixtures ------------------------------------------------------------------------------------
 
@@ -177,7 +176,7 @@ def test_fashion_mnist_dataset(fashion_available):
 
 def first_batch(epoch, seed=0):
     dataset = data.array_dataset(np.arange(64, dtype=np.float32)[:, None], batch_size=8, seed=seed)
-    data.set_epoch(epoch)
+    data.set_epoch(dataset, epoch)
     return next(iter(dataset)).numpy()
 
 
@@ -194,7 +193,7 @@ def test_epochs_and_seeds_give_different_orders():
 def test_image_dataset_order_is_epoch_keyed(mnist_path):
     def first(epoch):
         dataset = data.mnist(batch_size=8, limit=256, seed=0, download=False)
-        data.set_epoch(epoch)
+        data.set_epoch(dataset, epoch)
         return next(iter(dataset)).numpy()
 
     np.testing.assert_array_equal(first(2), first(2))
@@ -204,13 +203,33 @@ def test_image_dataset_order_is_epoch_keyed(mnist_path):
 def test_each_epoch_is_a_permutation_and_plain_iteration_moves_on():
     values = np.arange(40, dtype=np.float32)[:, None]
     dataset = data.array_dataset(values, batch_size=8, seed=0)
-    data.set_epoch(0)
+    data.set_epoch(dataset, 0)
     first = np.concatenate([b.numpy() for b in dataset])
     second = np.concatenate([b.numpy() for b in dataset])  # no set_epoch: the counter moved on by itself
     np.testing.assert_array_equal(np.sort(first[:, 0]), values[:, 0])
     np.testing.assert_array_equal(np.sort(second[:, 0]), values[:, 0])
     assert not np.array_equal(first, second)
-    assert int(pipeline.epoch_counter().numpy()) == 2
+    assert int(dataset.epoch_counter.numpy()) == 2
+
+
+def test_each_pipeline_keeps_its_own_epoch():
+    values = np.arange(40, dtype=np.float32)[:, None]
+    one = data.array_dataset(values, batch_size=8, seed=0)
+    alone = np.concatenate([b.numpy() for b in one])  # epoch 0 of a fresh pipeline
+    other = data.array_dataset(values, batch_size=8, seed=1)
+    for _ in range(3):  # iterating another pipeline does not move this one's epoch
+        list(other)
+    again = data.array_dataset(values, batch_size=8, seed=0)
+    np.testing.assert_array_equal(np.concatenate([b.numpy() for b in again]), alone)
+    assert int(other.epoch_counter.numpy()) == 3 and int(again.epoch_counter.numpy()) == 1
+
+
+def test_set_epoch_needs_a_ganlab_pipeline():
+    dataset = data.array_dataset(np.zeros((16, 1), np.float32), batch_size=8)
+    with pytest.raises(ValueError, match="dataset has no epoch_counter.*Pass the pipeline itself"):
+        data.set_epoch(dataset.map(lambda x: x), 0)
+    with pytest.raises(ValueError, match="epoch must be"):
+        data.set_epoch(dataset, -1)
 
 
 def test_array_dataset_without_shuffle_keeps_order_and_remainder():

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from ganlab._checks import one_of, positive_int
 from ganlab.data.images import LOADERS, _select, to_unit_range
-from ganlab.data.pipeline import array_dataset, epoch_counter
+from ganlab.data.pipeline import array_dataset, new_epoch_counter
 
 
 def labelled_dataset(name: str = "mnist", batch_size: int = 64, split: str = "train", classes=None,
@@ -120,7 +120,7 @@ def semi_supervised_dataset(images, labelled_images, labelled_labels, batch_size
     pool = tf.convert_to_tensor(images)
     few = tf.convert_to_tensor(labelled_images)
     few_labels = tf.convert_to_tensor(labelled_labels.astype(np.int32))
-    counter = epoch_counter()
+    counter = new_epoch_counter()
     seed = int(seed)
 
     def epoch_batches(_):
@@ -139,4 +139,6 @@ def semi_supervised_dataset(images, labelled_images, labelled_labels, batch_size
 
     dataset = tf.data.Dataset.range(1).flat_map(epoch_batches)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps))
-    return dataset.map(gather).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.map(gather).prefetch(tf.data.AUTOTUNE)
+    dataset.epoch_counter = counter  # read by GAN.fit (training.EpochClock) and set_epoch
+    return dataset

@@ -1,14 +1,16 @@
 """``tf.data`` pipelines over arrays held in memory, with an epoch-keyed order.
 
 The order of the examples in epoch ``e`` is a pure function of ``(seed, e)``:
-a stateless shuffle keyed on a counter that :class:`ganlab.training.GAN`
-sets at the start of every epoch (Keras makes a new iterator per epoch, after
-``on_epoch_begin``). So a run resumed from a checkpoint at epoch ``e`` sees the
-same batches as a run that was never stopped, which ``tf.data``'s own
-``shuffle`` cannot promise: its order depends on how many iterators the same
-``Dataset`` object has already made. Without a GAN (plain Keras), the counter
-moves on by itself each time an iterator is made, so every epoch still gets a
-fresh order.
+a stateless shuffle keyed on the dataset's own epoch counter (``dataset.epoch_counter``),
+which :class:`ganlab.training.GAN` sets at the start of every epoch (Keras makes a new
+iterator per epoch, after ``on_epoch_begin``). So a run resumed from a checkpoint at
+epoch ``e`` sees the same batches as a run that was never stopped, which ``tf.data``'s
+own ``shuffle`` cannot promise: its order depends on how many iterators the same
+``Dataset`` object has already made. Without a GAN (plain Keras), the counter moves
+on by itself each time an iterator is made, so every epoch still gets a fresh order.
+Each pipeline has its own counter: iterating one never changes another's order. A
+dataset transformed further (``.map``, ``.repeat``) is a new object without the
+attribute; it still reshuffles each epoch, but ``GAN`` can no longer key its order.
 """
 from __future__ import annotations
 
@@ -17,21 +19,21 @@ import tensorflow as tf
 
 from ganlab._checks import positive_int
 
-_EPOCH = None  # a tf.Variable, made on first use (outside any tf.function or strategy scope being traced)
+
+def new_epoch_counter() -> tf.Variable:
+    """A fresh epoch counter (starting at 0) for one pipeline, made outside any function being traced."""
+    with tf.init_scope():
+        return tf.Variable(0, dtype=tf.int64, trainable=False, name="ganlab_data_epoch")
 
 
-def epoch_counter():
-    """The shared variable holding the epoch whose order the pipelines draw next."""
-    global _EPOCH
-    if _EPOCH is None:
-        with tf.init_scope():
-            _EPOCH = tf.Variable(0, dtype=tf.int64, trainable=False, name="ganlab_data_epoch")
-    return _EPOCH
-
-
-def set_epoch(epoch: int) -> None:
-    """Make the next iterator of every ganlab pipeline draw the order of ``epoch``."""
-    epoch_counter().assign(int(epoch))
+def set_epoch(dataset: tf.data.Dataset, epoch: int) -> None:
+    """Make the next iterator of ``dataset``, a ganlab pipeline, draw the order of ``epoch``."""
+    counter = getattr(dataset, "epoch_counter", None)
+    if counter is None:
+        raise ValueError("dataset has no epoch_counter: only pipelines made by ganlab.data (array_dataset, mnist, "
+                         "...) have one, and a transformed copy (.map, .repeat, ...) loses it. Pass the pipeline "
+                         "itself.")
+    counter.assign(positive_int("epoch", epoch, minimum=0, example=0))
 
 
 def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle: bool = True,
@@ -71,7 +73,7 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
         raise ValueError(f"labels must have one entry per example ({n}), got {len(labels)}.")
     label_values = None if labels is None else tf.convert_to_tensor(np.asarray(labels))
     values = tf.convert_to_tensor(array if scale_uint8 else array.astype(np.float32))
-    counter = epoch_counter()
+    counter = new_epoch_counter()
     seed = int(seed)
 
     def epoch_indices(_):
@@ -93,4 +95,6 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
     batches = n // batch_size if drop_remainder else -(-n // batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))  # so Keras knows the epoch length
     # Gathering a batch is cheap: a plain map with prefetch keeps the model busy (see benchmarks/).
-    return dataset.map(gather).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.map(gather).prefetch(tf.data.AUTOTUNE)
+    dataset.epoch_counter = counter  # read by GAN.fit (training.EpochClock) and set_epoch
+    return dataset
