@@ -1,6 +1,7 @@
 """Packing (PacGAN) and the minibatch standard deviation: shapes, exact values, and training through them."""
 import keras
 import numpy as np
+import tensorflow as tf
 import pytest
 
 import ganlab
@@ -145,7 +146,7 @@ def test_unrolling_changes_the_generator_not_the_discriminator_update():
     gan.discriminator_step(real)
     before = [v.numpy() for v in discriminator.weights]
     g_before = [v.numpy() for v in generator.weights]
-    loss = gan.generator_step(32)
+    loss = gan.generator_step(32, real=tf.constant(real))
     assert np.isfinite(float(loss))
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, discriminator.weights))  # the look-ahead is virtual
     assert not all(np.array_equal(a, v.numpy()) for a, v in zip(g_before, generator.weights))
