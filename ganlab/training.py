@@ -19,6 +19,7 @@ pass batches of k x m to get D minibatches of m.
 """
 from __future__ import annotations
 
+import os
 import random
 
 import keras
@@ -208,10 +209,31 @@ class GAN(keras.Model):
         unique = {id(v): v for v in variables}
         return list(unique.values())
 
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """``keras.Model.save_weights``, written whole or not at all.
+
+        Keras writes the .h5 file in place, so a run killed mid-save (the kill that
+        ``BackupAndRestore`` exists for) would leave a truncated checkpoint. This writes a
+        temporary file beside it and renames it over the old one, an atomic step: a checkpoint
+        on disk is always a complete one. Remote paths (``gs://``) and sharded saves are left to Keras.
+        """
+        path = os.fspath(filepath)
+        leave_to_keras = ("://" in path or not path.endswith(".weights.h5")  # remote, or Keras' own error
+                          or kwargs.get("max_shard_size") is not None  # several files
+                          or (not overwrite and os.path.exists(path)))  # Keras asks before overwriting
+        if leave_to_keras:
+            return super().save_weights(path, overwrite=overwrite, **kwargs)
+        folder, name = os.path.split(os.path.abspath(path))
+        partial = os.path.join(folder, f".{name}.{os.getpid()}.partial.weights.h5")
+        try:
+            super().save_weights(partial, overwrite=True, **kwargs)
+            os.replace(partial, path)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+
     def load_weights(self, filepath, *args, **kwargs):
         """``keras.Model.load_weights`` with errors that say what is wrong with the file."""
-        import os
-
         if not os.path.exists(filepath):
             raise CheckpointError(f"{filepath} does not exist: check the path, or train first to create it.")
         # Keras copies in whatever matches before it finds a mismatch: keep the state to put back on failure.
@@ -654,8 +676,6 @@ def load_generator(path) -> keras.Model:
     layer's pickled bytecode), so a model downloaded from someone else cannot run code
     on your machine. Nothing in ganlab reads pickles.
     """
-    import os
-
     path = os.fspath(path)
     if not path.endswith(".keras"):
         raise ValueError(f"path must name a .keras file (as written by model.save), got {path!r}.")

@@ -154,3 +154,38 @@ def test_a_failed_load_leaves_the_gan_as_it_was(tmp_path):
     after = [v.numpy() for v in gan._all_state()]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
     assert int(gan.step_counter.numpy()) == 0
+
+
+# -- GAN.save_weights --------------------------------------------------------------------------------------
+
+def test_a_save_cut_short_leaves_the_previous_checkpoint_whole(make_gan, saved_gan, monkeypatch):
+    """A run killed while writing (here: Keras' writer dies halfway) must not leave a truncated checkpoint:
+    GAN.save_weights writes beside the file and renames, so the old checkpoint still loads."""
+    gan, path = saved_gan
+    saved = gan.get_weights()
+    other = make_gan(hidden=(8,), seed=1)
+
+    def dies_halfway(self, filepath, overwrite=True, **kwargs):
+        with open(filepath, "wb") as handle:
+            handle.write(path.read_bytes()[:200])  # a partial file, as a kill mid-write leaves
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.Model, "save_weights", dies_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        other.save_weights(path)
+    monkeypatch.undo()
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no partial file left behind
+    restored = make_gan(hidden=(8,), seed=2)
+    restored.load_weights(path)
+    assert same_weights(restored.get_weights(), saved)
+    other.save_weights(path)  # a save that completes replaces it
+    restored.load_weights(path)
+    assert same_weights(restored.get_weights(), other.get_weights())
+
+
+def test_save_weights_keeps_keras_errors_and_options(make_gan, tmp_path):
+    gan = make_gan(hidden=(8,))
+    with pytest.raises(ValueError, match=r"weights\.h5"):
+        gan.save_weights(tmp_path / "gan.h5")  # Keras' own message about the suffix, not about a temporary file
+    gan.save_weights(str(tmp_path / "gan.weights.h5"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gan.weights.h5"]
