@@ -24,7 +24,6 @@ import os
 import platform
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from ganlab import collapse, data

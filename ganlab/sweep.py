@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import json
 import time
 from pathlib import Path
