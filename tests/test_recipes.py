@@ -1,0 +1,52 @@
+"""recipes.fast_dcgan: issue 19's measured settings, built and compiled in one call."""
+import keras
+import numpy as np
+import pytest
+
+from ganlab import data, models, recipes
+from ganlab.training import GAN
+
+
+def rate(optimizer):
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
+def test_fast_dcgan_sets_what_its_docstring_says():
+    gan = recipes.fast_dcgan(seed=3)
+    assert isinstance(gan, GAN)
+    assert gan.generator.output_shape == (None, 28, 28, 1) and gan.discriminator.input_shape == (None, 28, 28, 1)
+    assert rate(gan.generator_optimizer) == pytest.approx(recipes.GENERATOR_RATE)
+    assert rate(gan.discriminator_optimizer) == pytest.approx(recipes.DISCRIMINATOR_RATE)
+    assert recipes.GENERATOR_RATE > recipes.DISCRIMINATOR_RATE  # the lever the benchmark found
+    for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
+        assert float(optimizer.beta_1) == pytest.approx(recipes.BETA_1)
+    assert gan.ema_decay == pytest.approx(recipes.EMA_DECAY) and gan.ema_generator is not None
+    # the same networks as the builders' defaults: the recipe changes training, not the architecture
+    assert gan.generator.count_params() == models.dcgan_generator().count_params()
+    assert gan.discriminator.count_params() == models.dcgan_discriminator().count_params()
+
+
+def test_fast_dcgan_trains_and_samples_from_the_average():
+    gan = recipes.fast_dcgan(seed=0)
+    images = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype(np.float32)
+    history = gan.fit(data.array_dataset(images, batch_size=64, seed=0), epochs=1, verbose=0)
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
+    averaged, raw = gan.sample(8, seed=1), gan.sample(8, seed=1, raw=True)
+    assert averaged.shape == (8, 28, 28, 1) and np.all(np.abs(averaged) <= 1)
+    assert not np.allclose(averaged, raw)  # sampling goes through the moving average, not the raw weights
+
+
+def test_fast_dcgan_takes_other_networks_and_shapes():
+    colour = recipes.fast_dcgan(image_shape=(32, 32, 3))
+    assert colour.generator.output_shape == (None, 32, 32, 3)
+    generator = models.dcgan_generator(image_shape=(32, 32, 3), width=16)
+    gan = recipes.fast_dcgan(generator=generator)  # a discriminator is built for its images
+    assert gan.generator is generator and gan.discriminator.input_shape == (None, 32, 32, 3)
+    assert rate(gan.generator_optimizer) == pytest.approx(recipes.GENERATOR_RATE)
+
+
+@pytest.mark.bad_input
+def test_fast_dcgan_refuses_networks_that_do_not_fit():
+    with pytest.raises(ValueError, match="discriminator expects"):
+        recipes.fast_dcgan(generator=models.dcgan_generator(image_shape=(32, 32, 3)),
+                           discriminator=models.dcgan_discriminator())
