@@ -248,8 +248,9 @@ class GAN(keras.Model):
                 raise
             raise CheckpointError(
                 f"{filepath} could not be restored into this GAN ({type(error).__name__}: {str(error)[:300]}). "
-                "If training was killed while writing it, the file is truncated: delete it (Keras' "
-                "BackupAndRestore keeps the previous copy as *.bkp) and train again. If it was saved from "
+                "If it is truncated (copied or written by other code while being killed: a GAN's own saves are "
+                "atomic), delete it and train again; BackupAndRestore(..., double_checkpoint=True) keeps the "
+                "previous copy as *.bkp and falls back to it. If it was saved from "
                 "models of another shape, or with ema_decay set differently, build the same GAN before loading."
             ) from error
 
