@@ -38,7 +38,7 @@ from ganlab.training import GAN
 
 OLD = dict(width=32, g_width=None, d_width=None, kernel_size=4, batch=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5,
            beta_2=0.999, loss="non_saturating", r1=0.0, schedule="constant", dropout=0.0, d_bn=True, g_bn=True,
-           smoothing=0.0, latent_dim=64, builtin_ema=None, g_extra=0, spectral_norm=False)
+           smoothing=0.0, latent_dim=64, builtin_ema=None, g_extra=0, spectral_norm=False)  # g_extra: refinements
 
 VARIANTS = {
     "baseline": {},
@@ -91,27 +91,6 @@ class LeverGAN(GAN):
         return loss
 
 
-def deeper_generator(latent_dim, width, kernel_size, extra):
-    """dcgan_generator with ``extra`` 3x3 stride-1 convolutions (BN, ReLU) after the 7x7 and the 14x14 stage."""
-    from keras import layers
-
-    def block(x):
-        x = layers.BatchNormalization()(x)
-        return layers.ReLU()(x)
-
-    init = keras.initializers.RandomNormal(stddev=0.02)
-    noise = keras.Input((latent_dim,))
-    x = layers.Reshape((7, 7, 2 * width))(block(layers.Dense(7 * 7 * 2 * width, use_bias=False,
-                                                             kernel_initializer=init)(noise)))
-    for channels in (2 * width, width):
-        if channels == width:
-            x = block(layers.Conv2DTranspose(width, kernel_size, 2, "same", use_bias=False, kernel_initializer=init)(x))
-        for _ in range(extra):
-            x = block(layers.Conv2D(channels, 3, padding="same", use_bias=False, kernel_initializer=init)(x))
-    x = layers.Conv2DTranspose(1, kernel_size, 2, "same", kernel_initializer=init)(x)
-    return keras.Model(noise, layers.Activation("tanh", dtype="float32")(x), name="generator")
-
-
 def spectral(discriminator):
     """The same discriminator with every convolution and dense layer under spectral normalisation
     (Miyato et al., 2018): keras.layers.SpectralNormalization, one power iteration per step."""
@@ -129,11 +108,8 @@ def spectral(discriminator):
 def build(config, dataset_name, seed=0):
     ganlab.seed(seed)
     g_width, d_width = config["g_width"] or config["width"], config["d_width"] or config["width"]
-    if config["g_extra"]:
-        generator = deeper_generator(config["latent_dim"], g_width, config["kernel_size"], config["g_extra"])
-    else:
-        generator = models.dcgan_generator(latent_dim=config["latent_dim"], width=g_width,
-                                           kernel_size=config["kernel_size"], batch_norm=config["g_bn"])
+    generator = models.dcgan_generator(latent_dim=config["latent_dim"], width=g_width, kernel_size=config["kernel_size"],
+                                       batch_norm=config["g_bn"], refinements=config["g_extra"])
     discriminator = models.dcgan_discriminator(width=d_width, kernel_size=config["kernel_size"],
                                                batch_norm=config["d_bn"], dropout=config["dropout"])
     if config["spectral_norm"]:

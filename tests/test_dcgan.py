@@ -105,6 +105,26 @@ def test_generator_layer_order():
     assert [layer.filters for layer in convs] == [16, 8, 3]  # channels halve towards the output
 
 
+def test_refinements_add_3x3_convolutions_at_every_size_but_the_last():
+    generator = dcgan_generator(latent_dim=16, width=8, upsamplings=2, refinements=2)
+    assert kinds(generator) == [
+        "Dense", "BatchNormalization", "ReLU", "Reshape",
+        "Conv2D", "BatchNormalization", "ReLU", "Conv2D", "BatchNormalization", "ReLU",  # at 7x7
+        "Conv2DTranspose", "BatchNormalization", "ReLU",
+        "Conv2D", "BatchNormalization", "ReLU", "Conv2D", "BatchNormalization", "ReLU",  # at 14x14
+        "Conv2DTranspose", "Activation",
+    ]
+    refinements = [layer for layer in generator.layers if type(layer) is keras.layers.Conv2D]
+    assert all(layer.kernel_size == (3, 3) and layer.strides == (1, 1) and not layer.use_bias for layer in refinements)
+    assert [layer.filters for layer in refinements] == [16, 16, 8, 8]  # the channels of their stage
+    assert generator.output_shape == (None, 28, 28, 1)
+    # 0 is the plain DCGAN; each refinement adds 9 c^2 weights and BN's 4 c per stage
+    extra = sum(9 * c * c + 4 * c for c in (16, 8))
+    plain = dcgan_generator(latent_dim=16, width=8)
+    assert dcgan_generator(latent_dim=16, width=8, refinements=1).count_params() == plain.count_params() + extra
+    assert kinds(dcgan_generator(latent_dim=16, width=8, refinements=0)) == kinds(plain)
+
+
 def test_discriminator_layer_order():
     discriminator = dcgan_discriminator(width=8, downsamplings=3, image_shape=(32, 32, 3))
     assert kinds(discriminator) == [
@@ -177,8 +197,10 @@ def test_width_scales_the_parameter_count():
     ({"upsamplings": 0}, ValueError, "upsamplings must be at least 1, got 0"),
     ({"kernel_size": -1}, ValueError, "kernel_size must be at least 1, got -1"),
     ({"latent_dim": 2.0}, TypeError, "latent_dim must be an integer"),
+    ({"refinements": -1}, ValueError, "refinements must be at least 0, got -1"),
+    ({"refinements": True}, TypeError, "refinements must be an integer"),
 ], ids=["size-30", "too-many-steps", "non-square", "2-channels", "int-shape", "2-d-shape", "width-0",
-        "upsamplings-0", "kernel-neg", "latent-float"])
+        "upsamplings-0", "kernel-neg", "latent-float", "refinements-neg", "refinements-bool"])
 def test_generator_bad_inputs(kwargs, error, match):
     with pytest.raises(error, match=match):
         dcgan_generator(**kwargs)

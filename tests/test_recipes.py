@@ -21,8 +21,9 @@ def test_fast_dcgan_sets_what_its_docstring_says():
     for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
         assert float(optimizer.beta_1) == pytest.approx(recipes.BETA_1)
     assert gan.ema_decay == pytest.approx(recipes.EMA_DECAY) and gan.ema_generator is not None
-    # the same networks as the builders' defaults: the recipe changes training, not the architecture
-    assert gan.generator.count_params() == models.dcgan_generator().count_params()
+    # the builders' networks, the generator with its refinement convolutions
+    assert gan.generator.count_params() == models.dcgan_generator(refinements=recipes.REFINEMENTS).count_params()
+    assert gan.generator.count_params() > models.dcgan_generator().count_params()
     assert gan.discriminator.count_params() == models.dcgan_discriminator().count_params()
 
 
