@@ -251,10 +251,11 @@ def plot(results, out):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True, sharey=True)
-    for name, result in results.items():
+    for i, (name, result) in enumerate(results.items()):
         curves = result["curves"]
         x = np.array(curves["cpu_seconds"])
-        line, = axes[0].plot(x, curves["raw"], ".-", label=name)
+        line, = axes[0].plot(x, curves["raw"], ".-", label=name, color=plt.cm.tab20(i % 20),
+                             ls=("-", "--")[i // 20 % 2])
         emas = {k: v for k, v in curves.items() if k.startswith("ema") or k == "builtin_ema"}
         if emas:
             key = min(emas, key=lambda k: emas[k][-1])
