@@ -27,7 +27,7 @@ import numpy as np
 from keras import layers, ops
 
 from ganlab._checks import int_sequence, one_of, positive_float, positive_int, shape
-from ganlab.models.dcgan import _base_size, _init
+from ganlab.models.dcgan import _base_size, _init, _judge_arguments
 
 KINDS = ("projection", "concat")
 
@@ -90,12 +90,8 @@ def conditional_discriminator(kind: str = "projection", num_classes: int = 10, i
     """
     kind = one_of("kind", kind, KINDS)
     num_classes = positive_int("num_classes", num_classes, minimum=2, example=10)
-    image_shape = shape("image_shape", image_shape, ndim=(3,))
-    width = positive_int("width", width, example=32)
-    downsamplings = positive_int("downsamplings", downsamplings, example=2)
-    kernel_size = positive_int("kernel_size", kernel_size, example=4)
-    dropout = positive_float("dropout", dropout, allow_zero=True, maximum=0.95)
-    _base_size(image_shape, downsamplings, "downsamplings")
+    image_shape, width, downsamplings, kernel_size, dropout = _judge_arguments(image_shape, width, downsamplings,
+                                                                                kernel_size, dropout)
     height, width_pixels, _ = image_shape
 
     images = keras.Input(shape=image_shape, name="images")

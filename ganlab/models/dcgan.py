@@ -122,14 +122,21 @@ def dcgan_critic(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 
                                 0.0, name, minibatch_std)
 
 
-def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name,
-                         minibatch_std=False):
+def _judge_arguments(image_shape, width, downsamplings, kernel_size, dropout):
+    """The arguments every convolutional discriminator takes, checked (clear errors) and returned."""
     image_shape = shape("image_shape", image_shape, ndim=(3,))
     width = positive_int("width", width, example=32)
     downsamplings = positive_int("downsamplings", downsamplings, example=2)
     kernel_size = positive_int("kernel_size", kernel_size, example=4)
     dropout = positive_float("dropout", dropout, allow_zero=True, maximum=0.95)
     _base_size(image_shape, downsamplings, "downsamplings")
+    return image_shape, width, downsamplings, kernel_size, dropout
+
+
+def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name,
+                         minibatch_std=False):
+    image_shape, width, downsamplings, kernel_size, dropout = _judge_arguments(image_shape, width, downsamplings,
+                                                                                kernel_size, dropout)
 
     images = keras.Input(shape=image_shape, name="images")
     x = images
