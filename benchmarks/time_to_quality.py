@@ -139,8 +139,8 @@ def fast_recipe():
 
 
 RUNS = {"old": old_defaults, "new": new_defaults, "ema": with_ema, "recipe": fast_recipe}
-LABELS = {"old": "old defaults", "new": "new defaults", "ema": "old defaults + weight average (0.999)",
-          "recipe": "recipes.fast_dcgan()"}
+LABELS = {"old": "defaults (the DCGAN paper's settings)", "new": "the defaults as they are now",
+          "ema": "defaults + weight average (0.999)", "recipe": "recipes.fast_dcgan()"}
 
 
 STOP = {"asked": False}  # set by SIGTERM: the run in progress measures once more, stops, and results are written
@@ -275,7 +275,7 @@ def draw(curves, reference, reference_target, targets, samples, out):
         ax.axhline(reference_target, color="grey", ls="--", lw=0.8, label=f"reference target {reference_target:.0f}")
     for name, curve in curves.items():
         minutes = np.array(curve["cpu_seconds"]) / 60
-        label = f"ganlab, {LABELS[name]}" + (" (the ema run's raw generator)" if "derived" in curve else "")
+        label = f"ganlab, {LABELS[name]}" + (" (read off the ema run's raw generator)" if "derived" in curve else "")
         line, = ax.plot(minutes, curve["fid"], ".-", label=label)
         if "fid_raw" in curve and "old" not in curves:
             ax.plot(minutes, curve["fid_raw"], ":", color=line.get_color(), label=f"ganlab, {name}: raw generator")
