@@ -254,7 +254,7 @@ def plot(results, out):
     for i, (name, result) in enumerate(results.items()):
         curves = result["curves"]
         x = np.array(curves["cpu_seconds"])
-        line, = axes[0].plot(x, curves["raw"], ".-", label=name, color=plt.cm.tab20(i % 20),
+        line, = axes[0].plot(x, curves["raw"], marker=".", label=name, color=plt.cm.tab20(i % 20),
                              ls=("-", "--")[i // 20 % 2])
         emas = {k: v for k, v in curves.items() if k.startswith("ema") or k == "builtin_ema"}
         if emas:
