@@ -94,13 +94,11 @@ class LeverGAN(GAN):
 def spectral(discriminator):
     """The same discriminator with every convolution and dense layer under spectral normalisation
     (Miyato et al., 2018): keras.layers.SpectralNormalization, one power iteration per step."""
-    from keras import layers
-
     def wrap(layer):
-        if isinstance(layer, (layers.Conv2D, layers.Dense)):
-            config = layer.get_config()
-            return layers.SpectralNormalization(type(layer).from_config(config))
-        return layer.__class__.from_config(layer.get_config())
+        copy = type(layer).from_config(layer.get_config())  # what clone_model does by default
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            return keras.layers.SpectralNormalization(copy)
+        return copy
 
     return keras.models.clone_model(discriminator, clone_function=wrap)
 

@@ -132,7 +132,6 @@ class SampleGrid(keras.callbacks.Callback):
             self._show(frame, epoch)
 
     def _show(self, frame, epoch):
-
         import imageio.v3 as iio
         from IPython.display import Image, display
 
