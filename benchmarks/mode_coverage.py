@@ -1,6 +1,6 @@
 """Mode coverage on the 8-Gaussian ring and the 25-Gaussian grid, counted as VEEGAN and PacGAN count it.
 
-Every method of ``ganlab.collapse`` trains with the same recipe (``collapse.Recipe``: the
+Every method of ``ganlab.experiments.collapse`` trains with the same recipe (``collapse.Recipe``: the
 same networks, optimiser, batch and number of generator steps); then 2,500 samples are
 drawn and scored with ``ganlab.metrics.mode_coverage``: modes captured, the fraction of high-quality
 samples (within 3 standard deviations of a centre) and the reverse KL of the mode
@@ -26,7 +26,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from ganlab import collapse, data
+from ganlab.experiments import collapse
+from ganlab import data
 
 DATASETS = {"ring": data.ring, "grid": data.grid}
 

@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from ganlab import scarce_labels
+from ganlab.experiments import scarce_labels
 
 DATASETS = ("mnist", "fashion_mnist")
 

@@ -7,7 +7,7 @@ batch 64, k = 1, width 32, no weight average), plus a 3 x 3 grid of the two lear
 * beta_1 in {0.0, 0.5, 0.9}; batch size in {32, 64, 128}; k (discriminator steps) in {1, 2}.
 
 Every point trains for the same number of generator steps from each of ``--seeds`` seeds, then
-``ganlab.sweep.run`` measures 2,000 samples: the Fréchet distance against the 10,000 test images'
+``ganlab.experiments.sweep.run`` measures 2,000 samples: the Fréchet distance against the 10,000 test images'
 statistics and precision, recall, density and coverage (k = 5) against 2,000 test images.
 Rows are written after every run, so an interrupted sweep keeps what it finished:
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from ganlab import sweep
+from ganlab.experiments import sweep
 
 BASE = sweep.Settings(generator_lr=2e-4, discriminator_lr=2e-4, beta_1=0.5, batch_size=64, discriminator_steps=1,
                       width=32)

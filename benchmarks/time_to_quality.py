@@ -46,7 +46,9 @@ import tensorflow as tf
 from keras import layers
 
 import ganlab
-from ganlab import data, metrics, models, plots, recipes
+from ganlab import data, metrics, models
+from ganlab.views import plots
+from ganlab.experiments import recipes
 from ganlab.training import GAN
 
 

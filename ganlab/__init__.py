@@ -1,8 +1,8 @@
 """ganlab: the companion package of a hands-on course on Generative Adversarial Networks.
 
 Notebooks import what they need from here: ``ganlab.data``, ``ganlab.models``,
-``ganlab.losses``, ``ganlab.training.GAN``, ``ganlab.plots`` and the exercise
-checks in ``ganlab.exercises``.
+``ganlab.losses``, ``ganlab.training.GAN``, ``ganlab.views.plots`` and the exercise
+checks in ``ganlab.course.exercises``.
 """
 import os
 
@@ -54,7 +54,7 @@ def _import_tensorflow_quietly() -> None:
 
 _import_tensorflow_quietly()
 
-from ganlab import colab, device  # noqa: E402
+from ganlab import device  # noqa: E402
 from ganlab.config import pick, quick_mode, seed  # noqa: E402
 
 __version__ = "0.1.0"

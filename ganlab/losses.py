@@ -11,8 +11,6 @@ from __future__ import annotations
 import tensorflow as tf
 from keras import ops
 
-from ganlab.models.diversity import pack_size
-
 
 def _logits(name: str, value):
     """Check, at trace time, that ``value`` looks like D's logits: floats of shape (batch,) or (batch, 1)."""
@@ -137,15 +135,15 @@ def gradient_penalty(critic, real, fake, weight: float = 10.0, alpha=None, seed=
     return gradient_penalty_from_gradients(tf.cast(gradients, tf.float32), weight)
 
 
-def r1_penalty(discriminator, real, weight: float = 1.0):
+def r1_penalty(discriminator, real, weight: float = 1.0, pack: int = 1):
     """The R1 penalty (Mescheder et al., 2018): weight / 2 * E[||grad_x D(x)||^2] on real samples.
 
     It flattens D around the data, so D cannot keep pushing the generator past
     a mode it has reached, which damps the oscillation that lets generators hop
     from mode to mode. For a packed discriminator (``ganlab.models.packed``) the
-    gradient is that of each pack's logit, counted once and not once per sample.
+    gradient is that of each pack's logit, counted once and not once per sample: pass
+    ``pack=ganlab.models.pack_size(discriminator)``.
     """
-    pack = pack_size(discriminator)
     real = tf.convert_to_tensor(real)
     with tf.GradientTape() as tape:
         tape.watch(real)
@@ -161,3 +159,79 @@ def clip_weights(model, clip_value: float = 0.01) -> None:
     """Clip every trainable weight of ``model`` into [-c, c] in place: WGAN's crude Lipschitz constraint."""
     for variable in model.trainable_variables:
         variable.assign(ops.clip(variable, -clip_value, clip_value))
+
+
+# -- the semi-supervised GAN's losses (Salimans et al., 2016; notebook 06) --------------------------------------
+
+
+def supervised_loss(labelled_logits, labels):
+    """L_supervised: mean cross-entropy of the softmax over the K class logits (batch, K) for labels (batch,)."""
+    labels = ops.cast(labels, "int32")
+    logits = ops.cast(labelled_logits, "float32")
+    chosen = ops.take_along_axis(logits, labels[:, None], axis=1)[:, 0]
+    return ops.mean(ops.logsumexp(logits, axis=1) - chosen)
+
+
+def unsupervised_loss(unlabelled_logits, fake_logits):
+    """L_unsupervised = mean[softplus(LSE(real)) - LSE(real)] + mean[softplus(LSE(fake))]; LSE = logsumexp over K.
+
+    The binary cross-entropy of "real" against "generated" when D(x) = Z / (Z + 1): the +1 is
+    exp(0), the generated class's fixed logit.
+    """
+    real = ops.logsumexp(ops.cast(unlabelled_logits, "float32"), axis=1)
+    fake = ops.logsumexp(ops.cast(fake_logits, "float32"), axis=1)
+    return ops.mean(ops.softplus(real) - real) + ops.mean(ops.softplus(fake))
+
+
+def semi_supervised_discriminator_loss(labelled_logits, labels, unlabelled_logits, fake_logits,
+                                       unsupervised_weight: float = 0.5):
+    """L_D = L_supervised(labelled) + unsupervised_weight * L_unsupervised(unlabelled, generated); a scalar.
+
+    Args:
+        labelled_logits: D's K class logits (batch_l, K) on labelled images; labels (batch_l,) ints 0..K-1.
+        unlabelled_logits: (batch_u, K) on unlabelled real images; fake_logits (batch_f, K) on generated ones.
+        unsupervised_weight: w; 1/2 as in Salimans et al.'s code.
+    """
+    return supervised_loss(labelled_logits, labels) + unsupervised_weight * unsupervised_loss(unlabelled_logits,
+                                                                                              fake_logits)
+
+
+def feature_matching_loss(real_features, fake_features):
+    """|| mean real features - mean generated features ||^2 / dim: Salimans et al.'s generator loss."""
+    difference = ops.mean(ops.cast(real_features, "float32"), axis=0) - ops.mean(ops.cast(fake_features, "float32"),
+                                                                                 axis=0)
+    return ops.mean(ops.square(difference))
+
+
+def real_probability(class_logits):
+    """D(x) = Z / (Z + 1) = sigmoid(LSE(l)) from the K class logits (batch, K): shape (batch,)."""
+    return ops.sigmoid(ops.logsumexp(ops.cast(class_logits, "float32"), axis=1))
+
+
+# -- pix2pix's losses (Isola et al., 2017; notebook 08) -----------------------------------------------------------
+
+
+def _flat(patch_logits):
+    """(batch, h, w, 1) patch logits as (batch * h * w, 1): each patch counts as one sample of the BCE."""
+    return ops.reshape(patch_logits, (-1, 1))
+
+
+def patch_discriminator_loss(real_logits, fake_logits):
+    """L_D on patch logits (batch, h, w, 1): mean softplus(-l_real) + mean softplus(l_fake) over every patch."""
+    return discriminator_loss(_flat(real_logits), _flat(fake_logits))
+
+
+def l1_distance(generated, target):
+    """mean |target - generated| over every pixel of every image (a scalar)."""
+    return ops.mean(ops.abs(ops.cast(target, "float32") - ops.cast(generated, "float32")))
+
+
+def pix2pix_generator_loss(fake_logits, generated, target, l1_weight: float = 100.0):
+    """L_G = mean over patches softplus(-l_fake) + l1_weight * mean |target - generated|.
+
+    Args:
+        fake_logits: D's patch logits (batch, h, w, 1) on the pairs (condition, generated).
+        generated, target: images (batch, H, W, C) in [-1, 1].
+        l1_weight: lambda; 100 in Isola et al. (2017).
+    """
+    return non_saturating_generator_loss(_flat(fake_logits)) + l1_weight * l1_distance(generated, target)

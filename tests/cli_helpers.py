@@ -4,8 +4,8 @@ import sys
 
 
 def command(*args):
-    """`python -m ganlab.cli ARGS`, unbuffered, so that a test can read its lines as they come."""
-    return [sys.executable, "-u", "-m", "ganlab.cli", *args]
+    """`python -m ganlab.course.cli ARGS`, unbuffered, so that a test can read its lines as they come."""
+    return [sys.executable, "-u", "-m", "ganlab.course.cli", *args]
 
 
 def environment(**extra):

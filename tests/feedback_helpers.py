@@ -1,5 +1,5 @@
 """Assertions shared by the exercise-check tests."""
-from ganlab.exercises import Feedback
+from ganlab.course.exercises import Feedback
 
 
 def passes(feedback):

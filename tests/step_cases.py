@@ -70,7 +70,7 @@ def _conditional_gan():
     try:
         from ganlab.training import ConditionalGAN
     except ImportError:
-        from ganlab.conditional import ConditionalGAN
+        from ganlab.training import ConditionalGAN
     return ConditionalGAN
 
 
@@ -78,7 +78,7 @@ def _semi_supervised_gan():
     try:
         from ganlab.training import SemiSupervisedGAN
     except ImportError:
-        from ganlab.conditional import SemiSupervisedGAN
+        from ganlab.training import SemiSupervisedGAN
     return SemiSupervisedGAN
 
 
@@ -86,7 +86,7 @@ def _pix2pix():
     try:
         from ganlab.training import Pix2Pix
     except ImportError:
-        from ganlab.translation import Pix2Pix
+        from ganlab.training import Pix2Pix
     return Pix2Pix
 
 

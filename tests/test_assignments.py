@@ -5,7 +5,7 @@ import sys
 import nbformat
 import pytest
 
-from ganlab import assignments, cli
+from ganlab.course import assignments, cli
 
 
 def test_a_solution_inside_a_function_becomes_not_implemented():
@@ -93,7 +93,7 @@ def test_a_student_copy_runs_to_its_first_exercise_whose_check_then_says_not_yet
 
 
 def test_the_command_writes_the_copies(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "ganlab.cli", "student-copies", "--output", str(tmp_path),
+    result = subprocess.run([sys.executable, "-m", "ganlab.course.cli", "student-copies", "--output", str(tmp_path),
                              str(cli.NOTEBOOKS / "02_dcgan.ipynb")], capture_output=True, text=True, check=True)
     assert "02_dcgan.ipynb: 3 solutions removed" in result.stdout
     assert (tmp_path / "02_dcgan.ipynb").exists()

@@ -15,7 +15,7 @@ def load(name):
 
 
 def test_mode_coverage_table_puts_ours_beside_the_papers():
-    from ganlab import collapse
+    from ganlab.experiments import collapse
 
     bench = load("mode_coverage")
     row = collapse.train("gan", bench.DATASETS["ring"](), 0, collapse.Recipe(steps=4, batch_size=32),

@@ -1,11 +1,11 @@
-"""ganlab.callbacks.StopOnNaN: stop on a non-finite loss, put back the last good weights, say where."""
+"""ganlab.views.callbacks.StopOnNaN: stop on a non-finite loss, put back the last good weights, say where."""
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from ganlab import losses
-from ganlab.callbacks import StopOnNaN, TrainingDiverged
+from ganlab.views.callbacks import StopOnNaN, TrainingDiverged
 
 
 class Recorder(keras.callbacks.Callback):

@@ -1,4 +1,4 @@
-"""ganlab.claims: one printed line per claim, and every stored notebook's claims held in its full run."""
+"""ganlab.course.claims: one printed line per claim, and every stored notebook's claims held in its full run."""
 import json
 import re
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganlab import claims
+from ganlab.course import claims
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Notebooks whose prose has been audited against claim checks, and the fewest claims each must make.

@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-from ganlab import cli
+from ganlab.course import cli
 
 
 def test_doctor_reports_versions_hardware_and_data(capsys):

@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ganlab import colab
-from ganlab.cli import notebooks
+from ganlab.course import colab
+from ganlab.course.cli import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 

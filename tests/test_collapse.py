@@ -1,4 +1,4 @@
-"""ganlab.collapse: every remedy trains under one recipe; tables, the best response, the mode timeline."""
+"""ganlab.experiments.collapse: every remedy trains under one recipe; tables, the best response, the mode timeline."""
 import keras
 import matplotlib
 import numpy as np
@@ -8,8 +8,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import ganlab  # noqa: E402
-from ganlab import callbacks, collapse, data, plots  # noqa: E402
-from ganlab.training import WGAN, UnrolledGAN  # noqa: E402
+from ganlab.views import callbacks, plots
+from ganlab.experiments import collapse
+from ganlab import data# noqa: E402
+from ganlab.training import WGAN, UnrolledGAN# noqa: E402
 
 TINY = collapse.Recipe(steps=4, batch_size=32, generator_units=(16,), discriminator_units=(16,), refit_steps=10)
 

@@ -3,14 +3,16 @@ import keras
 import numpy as np
 import pytest
 
-from ganlab import conditional, data, models
+from ganlab import losses, training
+from ganlab.metrics import classification
+from ganlab import data, models
 
 
 def small_cgan(kind="projection", seed=0, ema_decay=None):
     keras.utils.set_random_seed(seed)  # the same initial weights for runs that are compared
     generator = models.conditional_generator(num_classes=3, latent_dim=8, width=8, embedding_dim=4)
     discriminator = models.conditional_discriminator(kind, num_classes=3, width=8)
-    gan = conditional.ConditionalGAN(generator, discriminator, seed=seed, ema_decay=ema_decay)
+    gan = training.ConditionalGAN(generator, discriminator, seed=seed, ema_decay=ema_decay)
     gan.compile()
     return gan
 
@@ -105,17 +107,17 @@ def test_semi_supervised_loss_matches_hand_computation():
     supervised = np.mean(lse(labelled) - labelled[[0, 1], labels])
     # D(x) = Z / (Z + 1): -log D(x) = log(1 + Z) - log Z; -log(1 - D(G(z))) = log(1 + Z)
     unsupervised = np.mean(np.log1p(np.exp(lse(real))) - lse(real)) + np.mean(np.log1p(np.exp(lse(fake))))
-    got = float(conditional.semi_supervised_discriminator_loss(labelled, labels, real, fake, unsupervised_weight=0.5))
+    got = float(losses.semi_supervised_discriminator_loss(labelled, labels, real, fake, unsupervised_weight=0.5))
     assert got == pytest.approx(supervised + 0.5 * unsupervised, rel=1e-5)
-    assert float(conditional.supervised_loss(labelled, labels)) == pytest.approx(supervised, rel=1e-5)
-    probability = keras.ops.convert_to_numpy(conditional.real_probability(fake))
+    assert float(losses.supervised_loss(labelled, labels)) == pytest.approx(supervised, rel=1e-5)
+    probability = keras.ops.convert_to_numpy(losses.real_probability(fake))
     assert probability[0] == pytest.approx(3 / 4, rel=1e-6)  # Z = 3, P(real) = 3 / (3 + 1)
 
 
 def test_feature_matching_is_zero_for_equal_means():
     a = np.array([[1.0, 2.0], [3.0, 4.0]], "float32")
-    assert float(conditional.feature_matching_loss(a, a[::-1])) == pytest.approx(0.0, abs=1e-7)
-    assert float(conditional.feature_matching_loss(a, a + 1.0)) == pytest.approx(1.0, rel=1e-6)
+    assert float(losses.feature_matching_loss(a, a[::-1])) == pytest.approx(0.0, abs=1e-7)
+    assert float(losses.feature_matching_loss(a, a + 1.0)) == pytest.approx(1.0, rel=1e-6)
 
 
 # -- scarce labels ----------------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def test_conditional_gan_trains_samples_and_checks_its_data():
 
 def test_conditional_gan_rejects_unconditional_networks():
     with pytest.raises(ValueError, match="two inputs"):
-        conditional.ConditionalGAN(models.dcgan_generator(latent_dim=8, width=8),
+        training.ConditionalGAN(models.dcgan_generator(latent_dim=8, width=8),
                                    models.conditional_discriminator(num_classes=3, width=8))
 
 
@@ -211,9 +213,9 @@ def test_semi_supervised_gan_trains_and_uses_a_given_loss():
 
     def my_loss(labelled_logits, labels, unlabelled_logits, fake_logits):
         calls.append(1)
-        return conditional.semi_supervised_discriminator_loss(labelled_logits, labels, unlabelled_logits, fake_logits)
+        return losses.semi_supervised_discriminator_loss(labelled_logits, labels, unlabelled_logits, fake_logits)
 
-    gan = conditional.SemiSupervisedGAN(models.semi_supervised_generator(latent_dim=8, hidden_units=(16,)),
+    gan = training.SemiSupervisedGAN(models.semi_supervised_generator(latent_dim=8, hidden_units=(16,)),
                                         models.semi_supervised_discriminator(num_classes=3, hidden_units=(16, 8)),
                                         discriminator_loss=my_loss, seed=0)
     gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
@@ -229,12 +231,12 @@ def test_semi_supervised_gan_trains_and_uses_a_given_loss():
 def test_classifier_helpers_and_per_class_fd():
     images, labels = tiny_labelled(30)
     labels = (np.arange(30) % 10).astype("int32")
-    model = conditional.train_classifier(images, labels, steps=3, batch_size=10, augment=True, width=4)
-    assert 0 <= conditional.classifier_accuracy(model, images, labels) <= 1
+    model = classification.train_classifier(images, labels, steps=3, batch_size=10, augment=True, width=4)
+    assert 0 <= classification.classifier_accuracy(model, images, labels) <= 1
     rng = np.random.default_rng(0)
     real = rng.uniform(-1, 1, (60, 28, 28, 1)).astype("float32")
     real_labels = np.repeat([0, 1], 30)
-    distances = conditional.per_class_frechet_distance(real, real_labels, real, real_labels)
+    distances = classification.per_class_frechet_distance(real, real_labels, real, real_labels)
     assert distances.shape == (2,) and np.all(np.abs(distances) < 1e-3)
     with pytest.raises(ValueError, match="classes"):
-        conditional.per_class_frechet_distance(real[:30], real_labels[:30], real, real_labels)
+        classification.per_class_frechet_distance(real[:30], real_labels[:30], real, real_labels)

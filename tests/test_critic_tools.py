@@ -6,7 +6,8 @@ import pytest
 from scipy import stats
 
 import ganlab
-from ganlab import callbacks, data, metrics, models, plots
+from ganlab.views import callbacks, plots
+from ganlab import data, metrics, models
 from ganlab.training import WGAN, train_critic
 
 

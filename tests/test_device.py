@@ -206,7 +206,7 @@ def test_scope_is_the_strategy_of_the_last_setup(monkeypatch):
 
 
 def test_sweep_builds_its_gan_under_the_strategy_of_setup(monkeypatch):
-    from ganlab import sweep
+    from ganlab.experiments import sweep
 
     one_device = tf.distribute.OneDeviceStrategy("/cpu:0")
     monkeypatch.setattr(device, "_current", dataclasses.replace(device.setup(), strategy=one_device))

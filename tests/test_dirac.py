@@ -1,8 +1,8 @@
-"""ganlab.dirac: the Dirac-GAN's updates, their Jacobians at the equilibrium, and where the iterates go."""
+"""ganlab.experiments.dirac: the Dirac-GAN's updates, their Jacobians at the equilibrium, and where the iterates go."""
 import numpy as np
 import pytest
 
-from ganlab import dirac
+from ganlab.experiments import dirac
 
 
 def test_f_prime_is_the_derivative_of_f():

@@ -1,4 +1,4 @@
-"""ganlab.exercises.nb01: every check passes the right answer and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb01: every check passes the right answer and explains each plausible wrong one."""
 import math
 
 import keras
@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from ganlab import losses, metrics
 from feedback_helpers import fails, not_written, passes
-from ganlab.exercises import nb01
+from ganlab.course.exercises import nb01
 
 
 

@@ -1,11 +1,11 @@
-"""ganlab.exercises.nb02: every check passes the right answer and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb02: every check passes the right answer and explains each plausible wrong one."""
 import keras
 import numpy as np
 import pytest
 from keras import layers
 
 from feedback_helpers import fails, not_written, passes
-from ganlab.exercises import nb02
+from ganlab.course.exercises import nb02
 
 
 

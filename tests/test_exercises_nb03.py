@@ -1,4 +1,4 @@
-"""ganlab.exercises.nb03: every check passes the right answer and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb03: every check passes the right answer and explains each plausible wrong one."""
 import keras
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from scipy import stats
 
 from feedback_helpers import fails, not_written, passes
 from ganlab import losses
-from ganlab.exercises import nb03
+from ganlab.course.exercises import nb03
 
 
 # -- the Wasserstein-1 distance of two 1-D samples ---------------------------------------------------------

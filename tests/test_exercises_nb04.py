@@ -1,9 +1,9 @@
-"""ganlab.exercises.nb04: every check passes the right answers and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb04: every check passes the right answers and explains each plausible wrong one."""
 import numpy as np
 import pytest
 
 from feedback_helpers import fails, not_written, passes
-from ganlab.exercises import nb04
+from ganlab.course.exercises import nb04
 from keras import ops
 
 
@@ -75,7 +75,8 @@ def test_a_pack_that_works_only_on_numpy_is_sent_back_to_keras_ops():
 
 
 def test_the_pacgan_trains_with_the_learners_pack_exactly_as_with_ganlabs():
-    from ganlab import collapse, data, models
+    from ganlab.experiments import collapse
+    from ganlab import data, models
 
     recipe = collapse.Recipe(steps=20, batch_size=64)
     ours = collapse.train("pacgan4", data.grid(), seed=3, recipe=recipe, samples=200)

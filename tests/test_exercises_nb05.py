@@ -1,10 +1,10 @@
-"""ganlab.exercises.nb05: every check passes the right answers and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb05: every check passes the right answers and explains each plausible wrong one."""
 import numpy as np
 import pytest
 
 from feedback_helpers import fails, not_written, passes
 from ganlab import metrics
-from ganlab.exercises import nb05
+from ganlab.course.exercises import nb05
 
 
 # -- precision and recall ------------------------------------------------------------------------------------

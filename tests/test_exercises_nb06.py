@@ -1,11 +1,13 @@
-"""ganlab.exercises.nb06: every check passes the right answers and names each plausible wrong one."""
+"""ganlab.course.exercises.nb06: every check passes the right answers and names each plausible wrong one."""
 import numpy as np
 import pytest
 from feedback_helpers import fails, not_written, passes
 from keras import ops
 
-from ganlab import conditional, data, models
-from ganlab.exercises import nb06
+from ganlab import losses, training
+from ganlab.metrics import classification
+from ganlab import data, models
+from ganlab.course.exercises import nb06
 
 # -- the K+1-class discriminator loss ----------------------------------------------------------------------------
 
@@ -35,7 +37,7 @@ def mistaken(**keywords):
     return loss
 
 
-@pytest.mark.parametrize("answer", [learner_loss, conditional.semi_supervised_discriminator_loss],
+@pytest.mark.parametrize("answer", [learner_loss, losses.semi_supervised_discriminator_loss],
                          ids=["keras.ops", "ganlab"])
 def test_semi_supervised_loss_right_answers(answer):
     passes(nb06.check_semi_supervised_loss(answer))

@@ -1,4 +1,4 @@
-"""ganlab.exercises.nb07: every check passes the right answers and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb07: every check passes the right answers and explains each plausible wrong one."""
 import keras
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras import ops
 
 from feedback_helpers import fails, not_written, passes
-from ganlab.exercises import nb07
+from ganlab.course.exercises import nb07
 from ganlab.models import style
 
 

@@ -1,4 +1,4 @@
-"""ganlab.exercises.nb08: every check passes the right answers and explains each plausible wrong one."""
+"""ganlab.course.exercises.nb08: every check passes the right answers and explains each plausible wrong one."""
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -6,8 +6,8 @@ from keras import ops
 
 from feedback_helpers import fails, not_written, passes
 from ganlab import metrics
-from ganlab.exercises import nb08
-from ganlab.translation import pix2pix_generator_loss
+from ganlab.course.exercises import nb08
+from ganlab.losses import pix2pix_generator_loss
 
 
 # -- PSNR -------------------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""ganlab.callbacks for image GANs: SampleGrid, save_gif and FrechetDistance."""
+"""ganlab.views.callbacks for image GANs: SampleGrid, save_gif and FrechetDistance."""
 import imageio.v3 as iio
 import keras
 import numpy as np
 import pytest
 
-from ganlab.callbacks import FrechetDistance, SampleGrid, save_gif
+from ganlab.views.callbacks import FrechetDistance, SampleGrid, save_gif
 from ganlab.data import array_dataset
 from ganlab.models import dcgan_discriminator, dcgan_generator
 from ganlab.training import GAN

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from cli_helpers import command, environment
 
-from ganlab import runs
+from ganlab.course import runs
 
 
 def free_ports(n):

@@ -1,4 +1,4 @@
-"""ganlab.plots for images: grid_canvas, slerp, interpolation and distance_curves."""
+"""ganlab.views.plots for images: grid_canvas, slerp, interpolation and distance_curves."""
 from types import SimpleNamespace
 
 import matplotlib
@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from ganlab import plots  # noqa: E402
+from ganlab.views import plots# noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
-"""ganlab.probes: the JS divergence read off a discriminator, D's distance from D*, the generator's gradient norm."""
+"""ganlab.experiments.probes: the JS divergence read off a discriminator, D's distance from D*, the generator's gradient norm."""
 import keras
 import numpy as np
 import pytest
 
-from ganlab import data, metrics, probes
+from ganlab import data, metrics
+from ganlab.experiments import probes
 
 
 def linear_discriminator(weight, bias):

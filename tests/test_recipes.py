@@ -3,7 +3,8 @@ import keras
 import numpy as np
 import pytest
 
-from ganlab import data, models, recipes
+from ganlab import data, models
+from ganlab.experiments import recipes
 from ganlab.training import GAN
 
 

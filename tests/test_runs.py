@@ -1,4 +1,4 @@
-"""ganlab train / sample / evaluate (ganlab.runs): a run's files, sampling and evaluating, a killed run resumed."""
+"""ganlab train / sample / evaluate (ganlab.course.runs): a run's files, sampling and evaluating, a killed run resumed."""
 import csv
 import json
 import signal
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from cli_helpers import command, environment
 
-from ganlab import cli, data, metrics, runs
+from ganlab.course import cli, runs
+from ganlab import data, metrics
 
 TINY = ["--epochs", "2", "--limit", "256", "--batch-size", "32", "--width", "8", "--fd-samples", "200"]
 

@@ -1,10 +1,11 @@
-"""ganlab.sampling: discriminator rejection sampling recovers the data from a generator and an exact D."""
+"""ganlab.experiments.sampling: discriminator rejection sampling recovers the data from a generator and an exact D."""
 import keras
 import numpy as np
 import pytest
 from scipy import stats
 
-from ganlab import models, sampling
+from ganlab import models
+from ganlab.experiments import sampling
 from ganlab.training import GAN
 
 

@@ -1,4 +1,4 @@
-"""The scarce-label experiment (ganlab.scarce_labels) and its benchmark script, on a tiny budget and fake data."""
+"""The scarce-label experiment (ganlab.experiments.scarce_labels) and its benchmark script, on a tiny budget and fake data."""
 import importlib.util
 import json
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganlab import scarce_labels
+from ganlab.experiments import scarce_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--classifier-steps", "2", "--classifier-batch", "8", "--cgan-steps", "2", "--cgan-batch", "8",

@@ -1,4 +1,4 @@
-"""ganlab.sweep: aggregating over seeds, storing and loading, the heat maps and the interactive view."""
+"""ganlab.experiments.sweep: aggregating over seeds, storing and loading, the heat maps and the interactive view."""
 import dataclasses
 
 import matplotlib
@@ -7,7 +7,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from ganlab import sweep  # noqa: E402
+from ganlab.experiments import sweep# noqa: E402
 
 
 def fake_rows():

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 import ganlab
-from ganlab import data, detection, metrics, models
+from ganlab import data, metrics, models
+from ganlab.experiments import detection
 from ganlab.training import GAN
-from ganlab.translation import Pix2Pix, l1_distance, patch_discriminator_loss, pix2pix_generator_loss
+from ganlab.training import Pix2Pix
+from ganlab.losses import l1_distance, patch_discriminator_loss, pix2pix_generator_loss
 
 SHAPE = (8, 8, 1)
 

@@ -1,11 +1,12 @@
-"""ganlab.widgets without a front end: build each widget, drive its controls from code, read its state back."""
+"""ganlab.views.widgets without a front end: build each widget, drive its controls from code, read its state back."""
 import time
 
 import numpy as np
 import pytest
 
 import ganlab
-from ganlab import data, models, widgets
+from ganlab import data, models
+from ganlab.views import widgets
 from ganlab.training import GAN
 
 PNG = b"\x89PNG"

@@ -6,7 +6,7 @@
   of each class and treats the rest as unlabelled, the setting of semi-supervised
   learning benchmarks (Salimans et al., 2016, use 100 labels in all on MNIST: 10 per class).
 * :func:`semi_supervised_dataset`: batches of (unlabelled images, labelled images,
-  their labels) for :class:`ganlab.conditional.SemiSupervisedGAN`: every step sees a
+  their labels) for :class:`ganlab.training.SemiSupervisedGAN`: every step sees a
   fresh batch of the whole training set and a batch of the few labelled examples,
   drawn again and again.
 

@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 from scipy import stats
 
-from ganlab import losses, metrics, sampling
+from ganlab import losses, metrics
+from ganlab.experiments import sampling
 from ganlab._checks import one_of, positive_float, positive_int
 from ganlab.metrics.toy import optimal_discriminator, scores, support_grid
 
@@ -143,7 +144,7 @@ def look(gan, mixture, held_out: np.ndarray, refit_steps: int = 1000, n: int = 2
     """Measure a 1-D ``gan`` now: its D, and a copy of D trained on against the frozen generator.
 
     The copy is trained for ``refit_steps`` steps on batches of 1,024 real and fresh generated
-    samples (:func:`ganlab.sampling.refit_discriminator`), which brings it close to D*. p_g is
+    samples (:func:`ganlab.experiments.sampling.refit_discriminator`), which brings it close to D*. p_g is
     estimated from ``n`` generated samples; ``held_out`` real samples (not used for the refit)
     and 5,000 of the generated ones give W1 and the JS estimates. The GAN is not changed.
     """

@@ -4,6 +4,6 @@ Each ``check_*`` function runs the learner's answer on cases whose results are
 known by analysis and returns a :class:`Feedback`: ``passed`` and a message in
 plain words that says what is right or what is wrong and how to look for it.
 """
-from ganlab.exercises.feedback import Feedback
+from ganlab.course.exercises.feedback import Feedback
 
 __all__ = ["Feedback"]

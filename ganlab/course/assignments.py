@@ -59,7 +59,7 @@ def student_copy(notebook):
 
     import nbformat
 
-    from ganlab.colab import without_badge
+    from ganlab.course.colab import without_badge
 
     student = copy.deepcopy(notebook)
     replaced, exercise = 0, "this exercise"

@@ -10,7 +10,7 @@ same optimiser, batch and number of generator steps; only the remedy differs:
 * ``unrolled5``: the generator looks 5 discriminator steps ahead (:class:`ganlab.training.UnrolledGAN`);
 * ``wgan_gp``: a Wasserstein critic with the gradient penalty, 5 critic steps per generator step;
 * ``r1_drs``: ``r1``, then its discriminator refitted and used to reject samples
-  (:mod:`ganlab.sampling`): a remedy applied after training, not during it.
+  (:mod:`ganlab.experiments.sampling`): a remedy applied after training, not during it.
 
 ``benchmarks/mode_coverage.py`` runs them over seeds; notebook 04 runs them once.
 """
@@ -23,7 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlab import config, models, sampling
+from ganlab import config, models
+from ganlab.experiments import sampling
 from ganlab._checks import one_of, positive_float, positive_int
 from ganlab.metrics import mode_coverage
 from ganlab.models.diversity import RepeatLogits

@@ -85,7 +85,7 @@ def samples_2d(gan, mixture, n_samples: int = 2000, ax=None, title: str | None =
     """Real and generated 2-D samples, with D(x) as a heat map behind them.
 
     ``gan`` may also be an (n, 2) array of samples already drawn (for example by
-    :func:`ganlab.sampling.rejection_sample`); then there is no discriminator to map.
+    :func:`ganlab.experiments.sampling.rejection_sample`); then there is no discriminator to map.
     """
     ax = _axes(ax, (4.5, 4.5))
     real = mixture.sample(n_samples, seed=1)
@@ -282,8 +282,8 @@ def curves(x, ys: dict, ax=None, title: str | None = None, xlabel: str = "", yla
 def estimate_and_distance(estimate, distance, axes=None):
     """A critic's estimate beside the Fréchet distance over training, and one against the other.
 
-    ``estimate`` and ``distance`` are a :class:`ganlab.callbacks.CriticEstimate` and a
-    :class:`ganlab.callbacks.FrechetDistance` run with the same ``every``. Left: both
+    ``estimate`` and ``distance`` are a :class:`ganlab.views.callbacks.CriticEstimate` and a
+    :class:`ganlab.views.callbacks.FrechetDistance` run with the same ``every``. Left: both
     curves over the steps; right: each measurement as a point (estimate, distance).
     """
     if list(estimate.steps) != list(distance.steps):
@@ -310,7 +310,7 @@ def estimate_and_distance(estimate, distance, axes=None):
 def mode_timeline(coverage, ax=None, title: str | None = None):
     """Which modes a generator visits over training: one column per measurement, one row per mode.
 
-    ``coverage`` is a :class:`ganlab.callbacks.ModeCoverage` after ``fit``. Each
+    ``coverage`` is a :class:`ganlab.views.callbacks.ModeCoverage` after ``fit``. Each
     column is the share of the high-quality samples that fell in each mode at that
     step (dark: none). A healthy generator shows an even band; a collapsing one
     shows a few bright rows, and a generator that hops from mode to mode shows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ganlab.exercises.feedback import Feedback, call, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, call, correct, wrong
 
 # -- the K+1-class discriminator loss ------------------------------------------------------------------------------
 

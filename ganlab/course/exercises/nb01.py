@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab import losses
-from ganlab.exercises.feedback import Feedback, as_number, call, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, as_number, call, correct, wrong
 
 _RNG = np.random.default_rng(1)
 _REAL = _RNG.normal(1.0, 2.0, size=(32, 1)).astype(np.float32)

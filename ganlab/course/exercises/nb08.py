@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab.exercises.feedback import Feedback, as_number, call, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, as_number, call, correct, wrong
 
 
 # -- PSNR -------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 import keras
 
-from ganlab.exercises.feedback import Feedback, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, correct, wrong
 
 
 def _keras_output_size(size, kernel, stride, padding):

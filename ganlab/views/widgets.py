@@ -84,7 +84,7 @@ class TrainingDashboard(keras.callbacks.Callback):
         left.set_title(f"step {self._step}")
         samples = self.model.sample(self.n_samples, seed=0)
         if samples.ndim == 4:
-            from ganlab.plots import image_grid
+            from ganlab.views.plots import image_grid
 
             image_grid(samples, ncols=int(np.ceil(np.sqrt(self.n_samples))), ax=right)
         elif samples.shape[1:] == (2,):
@@ -134,7 +134,7 @@ class LatentExplorer:
         self.redraw()
 
     def latent(self) -> np.ndarray:
-        from ganlab.plots import slerp
+        from ganlab.views.plots import slerp
 
         base = slerp(self.start, self.end, np.array([self.t.value]))[0]
         offsets = np.array([s.value for s in self.sliders], np.float32)
@@ -300,7 +300,7 @@ class Playground:
         return -tape.gradient(loss, x).numpy()
 
     def redraw(self):
-        from ganlab.plots import discriminator_heatmap
+        from ganlab.views.plots import discriminator_heatmap
 
         figure = Figure(figsize=(5, 5), layout="constrained")
         ax = figure.subplots()

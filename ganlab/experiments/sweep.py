@@ -26,9 +26,10 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ganlab import data, device, metrics, models, plots
+from ganlab import data, device, metrics, models
+from ganlab.views import plots
 from ganlab.training import GAN
-from ganlab.widgets import render
+from ganlab.views.widgets import render
 
 # Everything run() measures; aggregate() summarises each of these over seeds.
 MEASURES = ("fd", "precision", "recall", "density", "coverage", "cpu_seconds")

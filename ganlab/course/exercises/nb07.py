@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from ganlab.exercises.feedback import Feedback, call, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, call, correct, wrong
 
 EPSILON = 1e-8
 

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from scipy import stats
 
-from ganlab.exercises.feedback import Feedback, call, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, call, correct, wrong
 from ganlab.training import WGAN
 
 

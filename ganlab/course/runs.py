@@ -34,7 +34,7 @@ import tensorflow as tf
 
 from ganlab import data, device, models
 from ganlab._checks import one_of, positive_int
-from ganlab.callbacks import FrechetDistance
+from ganlab.views.callbacks import FrechetDistance
 from ganlab.training import GAN, WGAN, load_generator
 
 FAMILIES = ("dcgan", "wgan_gp")
@@ -127,7 +127,7 @@ def _test_images(dataset: str, n: int, seed: int) -> np.ndarray:
 def _save_grid(images: np.ndarray, path: Path) -> Path:
     import imageio.v3 as iio
 
-    from ganlab.plots import grid_canvas
+    from ganlab.views.plots import grid_canvas
 
     canvas = np.clip(grid_canvas(images, 8) * 255 + 0.5, 0, 255).astype(np.uint8)
     iio.imwrite(path, canvas[..., 0] if canvas.shape[-1] == 1 else canvas)

@@ -101,8 +101,8 @@ def run_headless(output_dir: Path, timeout: int) -> int:
 
 
 def run_job(args) -> int:
-    """``ganlab train``, ``sample`` and ``evaluate``: the functions of :mod:`ganlab.runs`."""
-    from ganlab import runs
+    """``ganlab train``, ``sample`` and ``evaluate``: the functions of :mod:`ganlab.course.runs`."""
+    from ganlab.course import runs
 
     if args.command == "train":
         runs.train(args.output, family=args.model, dataset=args.dataset, epochs=args.epochs,
@@ -172,7 +172,7 @@ def main(argv=None) -> int:
             import nbformat  # noqa: F401  (an instructor's tool: it comes with the course extras)
         except ImportError:
             parser.error("student-copies needs nbformat: pip install 'ganlab[course]' (or pip install nbformat).")
-        from ganlab.assignments import write_student_copies
+        from ganlab.course.assignments import write_student_copies
 
         for path in args.notebooks:
             if not path.is_file():
@@ -181,7 +181,7 @@ def main(argv=None) -> int:
             print(f"{target}: {replaced} solution{'s' if replaced != 1 else ''} removed")
         return 0
     if args.command == "colab":
-        from ganlab.colab import repository_url, update_notebook
+        from ganlab.course.colab import repository_url, update_notebook
 
         for path in args.notebooks or notebooks():
             changed = update_notebook(path, root=ROOT)

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab.data.toy import grid
-from ganlab.exercises.feedback import Feedback, call, correct, wrong
+from ganlab.course.exercises.feedback import Feedback, call, correct, wrong
 from ganlab.metrics import mode_coverage
 from ganlab.models.diversity import PackSamples
 
