@@ -42,8 +42,9 @@ class Game(WholeState, keras.Model):
 
     A kind sets ``logged`` (the names it logs) and overrides :meth:`discriminator_loss` and
     :meth:`generator_loss`; kinds whose batches are not plain samples override :meth:`unpack`
-    and :meth:`check_dataset`, kinds with more than two networks :meth:`generator_variables` and
-    :meth:`discriminator_variables`.
+    and :meth:`check_dataset`, kinds with more than two networks :meth:`networks`,
+    :meth:`generator_variables` and :meth:`discriminator_variables` (the first two networks are passed
+    as ``generator`` and ``discriminator``, the rest kept as attributes).
 
     Args:
         generator, discriminator: Keras models (checked by :meth:`check_models`).
@@ -98,6 +99,10 @@ class Game(WholeState, keras.Model):
     def generator_loss(self, batch: dict, draw: int = -1):
         """``(loss, logs)`` for the generator's update; ``batch`` is the step's last discriminator minibatch."""
         raise NotImplementedError(f"{type(self).__name__} must define generator_loss(batch, draw).")
+
+    def networks(self) -> list:
+        """Every network the kind trains (checkpoints save their random states): here G and D."""
+        return [self.generator, self.discriminator]
 
     def generator_variables(self) -> list:
         return self.generator.trainable_variables

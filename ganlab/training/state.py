@@ -23,7 +23,7 @@ class WholeState:
         """The variables of the two networks that Keras' weight files leave out: the states of the random
         generators of layers such as Dropout (in ``model.variables``, not in ``model.weights``)."""
         states = []
-        for model in (self.generator, self.discriminator):
+        for model in self.networks():
             saved = {id(weight) for weight in model.weights}
             states += [variable for variable in model.variables if id(variable) not in saved]
         return states
