@@ -5,7 +5,7 @@ fixes the labelled split, the initial weights and the batches), and four methods
 (a) the labelled images alone, (b) with classic augmentation, (c) (b) plus samples of a
 conditional GAN trained on the labelled images, (d) the semi-supervised GAN of Salimans et al.
 (2016). Methods are defined in ``ganlab/scarce_labels.py``; budgets are ``Budget``'s defaults
-unless given. Results go to ``benchmarks/results/scarce_labels/`` (``result.json``, ``rows.csv``,
+unless given. Results go to ``ganlab/experiments/results/scarce_labels/`` (``result.json``, ``rows.csv``,
 ``table.md``); the table is printed as markdown with mean ± standard error over seeds.
 
 Run in pieces with ``--append`` (only runs missing from ``result.json`` are made), for example::

@@ -2,7 +2,7 @@
 
 One long run of ``ganlab.experiments.scarce_labels.train_sgan`` (MNIST, 10 labels per class, seed 0, the benchmark's budget
 except the number of steps), its test accuracy measured every ``--every`` steps, saved as it goes to
-``benchmarks/results/scarce_labels/sgan_long.json`` with the CPU seconds spent. Salimans et al. (2016) train for
+``ganlab/experiments/results/scarce_labels/sgan_long.json`` with the CPU seconds spent. Salimans et al. (2016) train for
 300 epochs of 600 updates (180,000 updates); the benchmark's budget is 3,000.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ Rows are written after every run, so an interrupted sweep keeps what it finished
     python benchmarks/sweep.py                        # 14 points x 2 seeds x 600 steps: about 35 min on 2 cores
     python benchmarks/sweep.py --steps 100 --seeds 1 --out /tmp/sweep   # a smoke run
 
-Results: ``benchmarks/results/sweep/result.json`` (rows and machine), ``samples.npz`` (16 samples per row,
+Results: ``ganlab/experiments/results/sweep/result.json`` (rows and machine), ``samples.npz`` (16 samples per row,
 uint8, for the notebook's interactive view) and ``table.txt``.
 """
 from __future__ import annotations

@@ -97,7 +97,8 @@ def setup(precision: str = "float32", jit_compile: bool = False, memory_growth: 
             stays float32, with a warning, since half precision is slower there),
             or ``"mixed_float16"`` / ``"mixed_bfloat16"`` to force one. Sets Keras'
             global policy.
-        jit_compile: XLA for ``GAN.compile``: ``False`` (the default) or ``True``.
+        jit_compile: XLA, recorded as ``hardware.jit_compile`` for the caller to pass on:
+            ``gan.compile(jit_compile=hardware.jit_compile)`` (``False``, the default, or ``True``).
         memory_growth: let TensorFlow take GPU memory as it needs it instead of
             all at once (must run before the GPUs are first used).
         cpu_replicas: on a CPU-only machine, split the CPU into this many logical

@@ -19,10 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parents[1]
+ROOT = PACKAGE.parent
 # In a checkout the notebooks sit beside the package; a wheel carries them as ganlab/notebooks (pyproject.toml).
 CHECKOUT_NOTEBOOKS = ROOT / "notebooks"
-PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+PACKAGED_NOTEBOOKS = PACKAGE / "notebooks"
 NOTEBOOKS = CHECKOUT_NOTEBOOKS if CHECKOUT_NOTEBOOKS.is_dir() else PACKAGED_NOTEBOOKS
 DEFAULT_COURSE_FOLDER = Path.home() / "ganlab-course"
 
@@ -136,7 +137,8 @@ def main(argv=None) -> int:
     course.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
     students = commands.add_parser("student-copies", help="write copies of the notebooks without the solutions")
     students.add_argument("notebooks", nargs="*", type=Path, help="notebooks to copy (default: all of the course's)")
-    students.add_argument("--output", type=Path, default=ROOT / "student", help="folder for the student copies")
+    students.add_argument("--output", type=Path, default=Path("student"),
+                          help="folder for the student copies (default: ./student, under the working directory)")
     colab = commands.add_parser("colab", help="rewrite the notebooks' Open-in-Colab badges and install cells "
                                 "from [project.urls] Repository in pyproject.toml")
     colab.add_argument("notebooks", nargs="*", type=Path, help="notebooks to update (default: all of the course's)")

@@ -25,7 +25,7 @@ def in_colab() -> bool:
 
 def repository_url() -> str:
     """The repository's web address, from ``[project.urls] Repository`` (pyproject.toml or installed metadata)."""
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     try:
         import tomllib  # Python 3.11+
     except ImportError:

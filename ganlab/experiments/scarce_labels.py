@@ -36,7 +36,8 @@ METHODS = ("labelled", "augmented", "cgan", "sgan", "sgan_d_alone")
 METHOD_NAMES = {"labelled": "(a) labelled only", "augmented": "(b) + classic augmentation",
                 "cgan": "(c) + cGAN samples", "sgan": "(d) semi-supervised GAN",
                 "sgan_d_alone": "(d) without the GAN: its D on the labels alone"}
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "scarce_labels"
+# The stored benchmark ships with the package (package data), so a pip-installed course shows it too.
+RESULTS = Path(__file__).resolve().parent / "results" / "scarce_labels"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,6 +231,8 @@ def load_results(folder=RESULTS):
         return None
     saved = json.loads(path.read_text())
     return saved["rows"], saved["machine"], saved["budget"]
+
+
 class Stopwatch:
     """CPU seconds (``time.process_time``) and wall-clock seconds since creation, for the benchmark's records."""
 

@@ -34,7 +34,8 @@ from ganlab.views.widgets import render
 # Everything run() measures; aggregate() summarises each of these over seeds.
 MEASURES = ("fd", "precision", "recall", "density", "coverage", "cpu_seconds")
 FD_SAMPLES = 2000  # generated samples for the Fréchet distance, and real and fake samples for precision/recall
-STORED = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "sweep"  # absent after a pip install
+# The stored sweep ships with the package (package data), so a pip-installed course shows it too.
+STORED = Path(__file__).resolve().parent / "results" / "sweep"
 
 
 @dataclasses.dataclass(frozen=True)
