@@ -159,7 +159,7 @@ def test_a_custom_convolution_is_used_and_survives_a_copy():
     images = keras.ops.convert_to_numpy(g(np.ones((2, 4), np.float32)))
     assert calls and True in calls and False in calls  # convolutions with and without demodulation
     np.testing.assert_allclose(images, images[0, 0, 0, 0], atol=1e-6)  # zero convolutions: only biases are left
-    copy = keras.models.clone_model(g)
+    copy = models.clone_network(g)  # the copy the weight average is made with
     calls.clear()
     copy(np.ones((1, 4), np.float32))
     assert calls
@@ -223,3 +223,33 @@ def test_wrong_sizes_are_refused_with_the_parameter_named(generator):
             pass
     with pytest.raises(ValueError, match="no 'mapping' and 'synthesis' parts"):
         style.parts(models.dcgan_generator())
+
+
+def test_a_copy_keeps_the_function_it_was_built_with_even_when_the_name_is_redefined():
+    """The convolution is part of the layer's config, not looked up by name: redefining the learner's function
+    after building does not change what a copy (the weight average) applies."""
+    def convolution(x, weight, scales, demodulate=True):
+        return style.modulated_conv2d(x, weight, scales, demodulate) * 0.0
+
+    g = style.style_generator(latent_dim=4, w_dim=4, mapping_depth=1, channels=4, convolution=convolution)
+
+    def convolution(x, weight, scales, demodulate=True):  # noqa: F811  (a learner re-running the cell with a change)
+        return style.modulated_conv2d(x, weight, scales, demodulate) * 2.0
+
+    copy = models.clone_network(g)
+    images = keras.ops.convert_to_numpy(copy(np.ones((2, 4), np.float32)))
+    np.testing.assert_allclose(images, images[0, 0, 0, 0], atol=1e-6)  # still the zero convolution
+
+
+def test_a_saved_generator_with_an_unknown_convolution_fails_loudly_on_loading(tmp_path):
+    def my_convolution(x, weight, scales, demodulate=True):
+        return style.modulated_conv2d(x, weight, scales, demodulate)
+
+    g = style.style_generator(latent_dim=4, w_dim=4, mapping_depth=1, channels=4, convolution=my_convolution)
+    g.save(tmp_path / "g.keras")
+    with pytest.raises(Exception, match="my_convolution"):
+        keras.saving.load_model(tmp_path / "g.keras")
+    loaded = keras.saving.load_model(tmp_path / "g.keras", custom_objects={"my_convolution": my_convolution})
+    z = np.ones((1, 4), np.float32)
+    with style.noise_mode(g, "zero"), style.noise_mode(loaded, "zero"):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(z)), keras.ops.convert_to_numpy(g(z)), atol=1e-5)

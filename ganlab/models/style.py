@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import warnings
 
 import keras
 import numpy as np
@@ -67,6 +66,7 @@ def modulated_weights(weight, style, demodulate: bool = True, epsilon: float = 1
     return modulated
 
 
+@keras.saving.register_keras_serializable(package="ganlab")
 def modulated_conv2d(x, weight, style, demodulate: bool = True, epsilon: float = 1e-8):
     """A modulated convolution (StyleGAN2, section 2.2), stride 1, "same" padding.
 
@@ -144,30 +144,17 @@ def _check_modulation_shapes(weight, style):
 
 # -- layers -------------------------------------------------------------------------------------------------
 
-# Modulated convolutions other than the reference (a learner's, notebook 07), by name, so that a copy of the
-# generator (its moving average) made from its config uses the same function.
-_CONVOLUTIONS = {}
-
-
-def _convolution_name(convolution) -> str:
-    if convolution is None or convolution is modulated_conv2d:
-        return "reference"
+def _convolution(convolution):
+    """The modulated convolution a layer applies: ``None`` (or ``"reference"``, as older saves name it) means
+    :func:`modulated_conv2d`; a saved function (a dict written by Keras) is looked up as Keras does."""
+    if convolution is None or convolution == "reference":
+        return modulated_conv2d
+    if isinstance(convolution, dict):
+        convolution = keras.saving.deserialize_keras_object(convolution)
     if not callable(convolution):
         raise TypeError(f"convolution must be a function (x, weight, style, demodulate) -> y such as "
                         f"ganlab.models.modulated_conv2d, got {convolution!r}.")
-    name = f"{getattr(convolution, '__module__', '')}.{getattr(convolution, '__qualname__', 'convolution')}"
-    _CONVOLUTIONS[name] = convolution
-    return name
-
-
-def _convolution(name: str):
-    if name == "reference":
-        return modulated_conv2d
-    if name not in _CONVOLUTIONS:
-        warnings.warn(f"the modulated convolution {name!r} this model was built with is not defined in this session; "
-                      "using ganlab.models.modulated_conv2d instead.", stacklevel=3)
-        return modulated_conv2d
-    return _CONVOLUTIONS[name]
+    return convolution
 
 
 @keras.saving.register_keras_serializable(package="ganlab")
@@ -294,14 +281,14 @@ class ModulatedConv2D(layers.Layer):
     :class:`BiasActivation` adds it after the noise, as StyleGAN2 does.
     """
 
-    def __init__(self, filters: int, kernel_size: int = 3, demodulate: bool = True, convolution: str = "reference",
-                 **kwargs):
+    def __init__(self, filters: int, kernel_size: int = 3, demodulate: bool = True, convolution=None, **kwargs):
         super().__init__(**kwargs)
         self.filters = positive_int("filters", filters, example=64)
         self.kernel_size = positive_int("kernel_size", kernel_size, example=3)
         self.demodulate = bool(demodulate)
-        self.convolution = convolution if isinstance(convolution, str) else _convolution_name(convolution)
-        self._convolution_fn = _convolution(self.convolution)
+        # The function itself is part of the config: a copy (clone_model, the weight average) applies the same
+        # function object, and a saved model names it, so loading fails loudly where it is not defined.
+        self.convolution = _convolution(convolution)
 
     def build(self, input_shape):
         x_shape, w_shape = input_shape
@@ -315,7 +302,7 @@ class ModulatedConv2D(layers.Layer):
     def call(self, inputs):
         x, w = inputs
         style = self.affine(w)
-        return self._convolution_fn(x, self.kernel * self.weight_scale, style, self.demodulate)
+        return self.convolution(x, self.kernel * self.weight_scale, style, self.demodulate)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0][:-1]) + (self.filters,)
@@ -497,7 +484,7 @@ def synthesis_network(w_dim: int = 64, image_shape=(28, 28, 1), channels=(64, 64
     if len(widths) != upsamplings + 1:
         raise ValueError(f"channels must give one width per resolution ({upsamplings + 1} for upsamplings="
                          f"{upsamplings}), or one int for all; got {channels!r}.")
-    convolution_name = _convolution_name(convolution)
+    convolution = _convolution(convolution)  # checked here, before any layer is built
     num_ws = 1 + 2 * upsamplings
     ws = keras.Input(shape=(num_ws, w_dim), name="ws")
     per_layer = [TakeStyle(i, name=f"w_{i}")(ws) for i in range(num_ws)]
@@ -512,7 +499,7 @@ def synthesis_network(w_dim: int = 64, image_shape=(28, 28, 1), channels=(64, 64
         for _ in range(1 if level == 0 else 2):
             tag = f"{size}x{size}_{index}"
             if style == "modulated":
-                x = ModulatedConv2D(width, 3, convolution=convolution_name, name=f"conv_{tag}")([x, per_layer[index]])
+                x = ModulatedConv2D(width, 3, convolution=convolution, name=f"conv_{tag}")([x, per_layer[index]])
             else:
                 x = ScaledConv2D(width, 3, name=f"conv_{tag}")(x)
             x = NoiseInjection(seed=noise_seed + index, name=f"noise_{tag}")(x)
@@ -520,7 +507,7 @@ def synthesis_network(w_dim: int = 64, image_shape=(28, 28, 1), channels=(64, 64
             if style == "adain":
                 x = AdaIN(name=f"adain_{tag}")([x, per_layer[index]])
             index += 1
-        layer_rgb = ModulatedConv2D(image_shape[-1], 1, demodulate=False, convolution=convolution_name,
+        layer_rgb = ModulatedConv2D(image_shape[-1], 1, demodulate=False, convolution=convolution,
                                     name=f"to_rgb_{size}x{size}")([x, per_layer[index - 1]])
         layer_rgb = AddBias(name=f"to_rgb_bias_{size}x{size}")(layer_rgb)
         if rgb is None:
@@ -604,6 +591,14 @@ def w_average(generator: keras.Model, n: int = 10000, seed: int = 0) -> np.ndarr
     return map_to_w(generator, z).mean(axis=0)
 
 
+def _all_layers(model):
+    """Every layer of ``model``, those of the models nested in it included."""
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
 @contextlib.contextmanager
 def noise_mode(generator: keras.Model, mode: str):
     """Within the ``with`` block, every :class:`NoiseInjection` layer of ``generator`` uses ``mode``.
@@ -612,7 +607,7 @@ def noise_mode(generator: keras.Model, mode: str):
     the block in eager mode see the change (a traced ``fit`` step keeps the mode it was traced with).
     """
     mode = one_of("mode", mode, NOISE_MODES)
-    noise_layers = [layer for layer in generator._flatten_layers() if isinstance(layer, NoiseInjection)]
+    noise_layers = [layer for layer in _all_layers(generator) if isinstance(layer, NoiseInjection)]
     before = [layer.mode for layer in noise_layers]
     try:
         for layer in noise_layers:

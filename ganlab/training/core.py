@@ -27,6 +27,7 @@ import keras
 import tensorflow as tf
 
 from ganlab._checks import positive_float, positive_int
+from ganlab.models.clone import clone_network
 from ganlab.training.callbacks import EpochClock, StopOnNaN
 from ganlab.training.checks import check_optimizers, check_real_batches
 from ganlab.training.state import WholeState
@@ -267,7 +268,7 @@ class Game(WholeState, keras.Model):
 def averaged_copy(generator: keras.Model) -> keras.Model:
     """A frozen clone of ``generator`` with its current weights, to hold their moving average."""
     try:
-        copy = keras.models.clone_model(generator)
+        copy = clone_network(generator)
     except Exception as error:  # subclassed models without get_config cannot be cloned
         raise TypeError(f"ema_decay needs a generator keras.models.clone_model can copy (a functional or "
                         f"Sequential model, as ganlab.models builds); this one failed: {error}") from error
