@@ -80,3 +80,39 @@ def test_a_short_run_returns_a_full_row():
         assert np.isfinite(row[name])
     assert row["samples"].shape == (4, 28, 28) and row["samples"].dtype == np.uint8
     assert row["discriminator_steps"] == 2 and row["seed"] == 3 and row["steps"] == 3
+
+
+def test_each_pass_of_a_run_draws_a_new_data_order(monkeypatch):
+    """run() trains in one-epoch fit calls; each must see a new order, not epoch 0's again."""
+    import tensorflow as tf
+
+    calls = []  # per fit call, the batches it read, each named by the sum of its pixels
+    mnist, fit = sweep.data.mnist, sweep.GAN.fit
+
+    def recording_mnist(**kwargs):
+        pipeline = mnist(**kwargs)
+
+        def record(batch):
+            def note(values):
+                calls[-1].append(float(values.numpy().sum()))
+                return values
+            recorded = tf.py_function(note, [batch], tf.float32)
+            recorded.set_shape(batch.shape)
+            return recorded
+
+        recorded = pipeline.map(record)
+        recorded.epoch_counter = pipeline.epoch_counter  # still keyed by fit's epoch clock
+        return recorded
+
+    def recording_fit(self, *args, **kwargs):
+        calls.append([])
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(sweep, "data", type("Data", (), {"mnist": staticmethod(recording_mnist),
+                                                         "load_images": sweep.data.load_images}))
+    monkeypatch.setattr(sweep.GAN, "fit", recording_fit)
+    # 64 images in batches of 16: 4 steps an epoch, so 8 steps are two one-epoch fit calls.
+    sweep.run(sweep.Settings(batch_size=16, width=8), seed=3, steps=8, fd_samples=40, grid=4, limit=64)
+    assert len(calls) == 2 and all(len(batches) >= 4 for batches in calls)
+    first, second = calls[0][-4:], calls[1][-4:]  # the training steps (fit may peek at a batch first)
+    assert first != second, f"the second pass repeated the first pass's order: {first}"

@@ -104,7 +104,10 @@ def run(settings: Settings, seed: int, steps: int, fd_samples: int = FD_SAMPLES,
     per_epoch = int(images.cardinality())
     start = time.process_time()
     for epoch in range(-(-steps // per_epoch)):  # whole epochs, the last one cut short
-        gan.fit(images, epochs=1, steps_per_epoch=min(per_epoch, steps - epoch * per_epoch), verbose=0)
+        # initial_epoch carries the epoch count across calls: fit's EpochClock keys the data order on it,
+        # so each pass draws a new order instead of repeating epoch 0's.
+        gan.fit(images, epochs=epoch + 1, initial_epoch=epoch,
+                steps_per_epoch=min(per_epoch, steps - epoch * per_epoch), verbose=0)
     cpu_seconds = time.process_time() - start
     row = dataclasses.asdict(settings) | {"seed": seed, "steps": steps, "cpu_seconds": cpu_seconds}
     row |= measure(gan.sample(fd_samples, seed=1000 + seed))
