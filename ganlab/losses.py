@@ -235,3 +235,44 @@ def pix2pix_generator_loss(fake_logits, generated, target, l1_weight: float = 10
         l1_weight: lambda; 100 in Isola et al. (2017).
     """
     return non_saturating_generator_loss(_flat(fake_logits)) + l1_weight * l1_distance(generated, target)
+
+
+# -- a VAE's ELBO and a diffusion model's noise prediction (notebook 10) ------------------------------------------
+# Not GAN losses, but the same kind of small function: the two families notebook 10 sets beside the GAN.
+
+
+def gaussian_kl(mean, log_variance):
+    """KL(q(z|x) || N(0, I)) for q = N(mean, exp(log_variance)) diagonal, summed over the code, averaged over the batch.
+
+    KL = 1/2 sum_j (sigma_j^2 + mu_j^2 - 1 - log sigma_j^2) (Kingma and Welling, 2014, appendix B): 0 exactly
+    when q is the prior. ``mean``, ``log_variance``: (batch, latent_dim).
+    """
+    mean, log_variance = ops.cast(mean, "float32"), ops.cast(log_variance, "float32")
+    per_sample = 0.5 * ops.sum(ops.exp(log_variance) + ops.square(mean) - 1.0 - log_variance, axis=-1)
+    return ops.mean(per_sample)
+
+
+def bernoulli_reconstruction_loss(logits, images):
+    """-log p(x | z) for pixels read as Bernoulli: sum over pixels, mean over the batch.
+
+    Pixels in [-1, 1] are rescaled to y = (x + 1) / 2 in [0, 1]; with l the decoder's logit,
+    -log p = sum_pixels softplus(l) - y l, the binary cross-entropy on logits (finite for any l).
+    ``logits``, ``images``: (batch, h, w, c).
+    """
+    logits = ops.cast(logits, "float32")
+    targets = (ops.cast(images, "float32") + 1.0) / 2.0
+    per_pixel = ops.softplus(logits) - targets * logits
+    return ops.mean(ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1))
+
+
+def negative_elbo(logits, images, mean, log_variance, kl_weight: float = 1.0):
+    """-ELBO = E_q[-log p(x | z)] + kl_weight * KL(q(z | x) || p(z)), one sample of z per image (nats per image).
+
+    ``kl_weight`` 1 is the VAE; other values give the beta-VAE of Higgins et al. (2017).
+    """
+    return bernoulli_reconstruction_loss(logits, images) + kl_weight * gaussian_kl(mean, log_variance)
+
+
+def noise_prediction_loss(predicted_noise, noise):
+    """Ho et al.'s (2020) L_simple = mean ||eps - eps_theta(x_t, t)||^2 over every pixel and image (a scalar)."""
+    return ops.mean(ops.square(ops.cast(noise, "float32") - ops.cast(predicted_noise, "float32")))

@@ -24,3 +24,9 @@ from ganlab.models.conditional import (WeightNormDense, classic_augmentation, co
 __all__ += ["WeightNormDense", "classic_augmentation", "conditional_discriminator", "conditional_generator",
             "initialize_weight_norm", "projection_logit", "semi_supervised_discriminator",
             "semi_supervised_generator", "small_classifier"]
+from ganlab.models.diffusion import (NoiseSchedule, SinusoidalEmbedding, cosine_schedule, diffusion_unet,
+                                     linear_schedule)
+from ganlab.models.vae import vae_decoder, vae_encoder
+
+__all__ += ["NoiseSchedule", "SinusoidalEmbedding", "cosine_schedule", "diffusion_unet", "linear_schedule",
+            "vae_decoder", "vae_encoder"]

@@ -25,3 +25,8 @@ from ganlab.training.wgan import WGAN, train_critic
 __all__ = ["CheckpointError", "ConditionalGAN", "EpochClock", "GAN", "Game", "Pix2Pix", "SemiSupervisedGAN",
            "StopOnNaN", "TrainingDiverged", "UnrolledGAN", "WGAN", "default_optimizer", "load_generator",
            "train_critic"]
+from ganlab.training.diffusion import Diffusion, ddim_step, ddim_timesteps, ddpm_step, predicted_image
+from ganlab.training.trainer import Trainer
+from ganlab.training.vae import VAE
+
+__all__ += ["Diffusion", "Trainer", "VAE", "ddim_step", "ddim_timesteps", "ddpm_step", "predicted_image"]
