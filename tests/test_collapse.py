@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import ganlab  # noqa: E402
 from ganlab.views import callbacks, plots
 from ganlab.experiments import collapse
-from ganlab import data# noqa: E402
-from ganlab.training import WGAN, UnrolledGAN# noqa: E402
+from ganlab import data  # noqa: E402
+from ganlab.training import WGAN, UnrolledGAN  # noqa: E402
 
 TINY = collapse.Recipe(steps=4, batch_size=32, generator_units=(16,), discriminator_units=(16,), refit_steps=10)
 

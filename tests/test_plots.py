@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from ganlab.views import plots# noqa: E402
+from ganlab.views import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

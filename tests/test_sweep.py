@@ -7,7 +7,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from ganlab.experiments import sweep# noqa: E402
+from ganlab.experiments import sweep  # noqa: E402
+from ganlab.views import sweep_plots  # noqa: E402
 
 
 def fake_rows():
@@ -50,17 +51,17 @@ def test_save_and_load_keep_rows_and_samples(tmp_path):
 def test_heatmap_and_strip_draw_every_point():
     import matplotlib.pyplot as plt
 
-    ax = sweep.heatmap(fake_rows(), x="generator_lr", y="beta_1", measure="fd")
+    ax = sweep_plots.heatmap(fake_rows(), x="generator_lr", y="beta_1", measure="fd")
     assert ax.images[0].get_array().shape == (2, 2)
     assert sorted(t.get_text() for t in ax.texts)[0].startswith("102\n± 2")
     base = sweep.Settings(generator_lr=1e-4, beta_1=0.0)
-    strip = sweep.factor_strip(fake_rows(), base, "beta_1")
+    strip = sweep_plots.factor_strip(fake_rows(), base, "beta_1")
     assert strip.images[0].get_array().shape == (1, 2)
     plt.close("all")
 
 
 def test_explorer_follows_the_chosen_settings():
-    explorer = sweep.SweepExplorer(fake_rows(), display=True)
+    explorer = sweep_plots.SweepExplorer(fake_rows(), display=True)
     assert explorer.fields == ["generator_lr", "beta_1"]
     assert explorer.choose(generator_lr=8e-4, beta_1=0.5)
     assert "FD 207.0 ± 2.0" in explorer.text and explorer.png.startswith(b"\x89PNG")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ganlab.course.colab import without_badge
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 PLACEHOLDER = "# YOUR CODE HERE"
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*=")
@@ -59,7 +61,6 @@ def student_copy(notebook):
 
     import nbformat
 
-    from ganlab.course.colab import without_badge
 
     student = copy.deepcopy(notebook)
     replaced, exercise = 0, "this exercise"

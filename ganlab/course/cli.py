@@ -19,6 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+import ganlab
+from ganlab import data, device
+from ganlab.course import runs
+from ganlab.course.assignments import write_student_copies
+from ganlab.course.colab import repository_url, update_notebook
+
 PACKAGE = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE.parent
 # In a checkout the notebooks sit beside the package; a wheel carries them as ganlab/notebooks (pyproject.toml).
@@ -30,9 +36,6 @@ DEFAULT_COURSE_FOLDER = Path.home() / "ganlab-course"
 
 def doctor() -> int:
     """Print what a learner needs to know before starting; exit status 1 if the data is missing."""
-    import ganlab
-    from ganlab import data, device
-
     print(f"ganlab {ganlab.__version__}, Python {sys.version.split()[0]}")
     print(device.setup().describe())
     print(f"quick mode: {'on' if ganlab.quick_mode() else 'off'} (GANLAB_QUICK)")
@@ -103,8 +106,6 @@ def run_headless(output_dir: Path, timeout: int) -> int:
 
 def run_job(args) -> int:
     """``ganlab train``, ``sample`` and ``evaluate``: the functions of :mod:`ganlab.course.runs`."""
-    from ganlab.course import runs
-
     if args.command == "train":
         runs.train(args.output, family=args.model, dataset=args.dataset, epochs=args.epochs,
                    batch_size=args.batch_size, width=args.width, limit=args.limit, fd_samples=args.fd_samples,
@@ -174,7 +175,6 @@ def main(argv=None) -> int:
             import nbformat  # noqa: F401  (an instructor's tool: it comes with the course extras)
         except ImportError:
             parser.error("student-copies needs nbformat: pip install 'ganlab[course]' (or pip install nbformat).")
-        from ganlab.course.assignments import write_student_copies
 
         for path in args.notebooks:
             if not path.is_file():
@@ -183,8 +183,6 @@ def main(argv=None) -> int:
             print(f"{target}: {replaced} solution{'s' if replaced != 1 else ''} removed")
         return 0
     if args.command == "colab":
-        from ganlab.course.colab import repository_url, update_notebook
-
         for path in args.notebooks or notebooks():
             changed = update_notebook(path, root=ROOT)
             print(f"{path}: {'updated' if changed else 'already up to date'} ({repository_url()})")

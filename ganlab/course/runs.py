@@ -13,7 +13,6 @@ in a terminal, on a server, or on several machines:
 * ``evaluate`` measures a saved generator against the test set.
 
 Folder written by ``train`` (``output``)::
-
     backup/            BackupAndRestore's checkpoint (deleted by Keras when training ends)
     logs/              TensorBoard logs
     history.csv        the losses and the Fréchet distance ("fid") per epoch
@@ -32,10 +31,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganlab import data, device, models
+from ganlab import data, device, metrics, models
 from ganlab._checks import one_of, positive_int
-from ganlab.views.callbacks import FrechetDistance
 from ganlab.training import GAN, WGAN, load_generator
+from ganlab.views.callbacks import FrechetDistance
+from ganlab.views.plots import grid_canvas
 
 FAMILIES = ("dcgan", "wgan_gp")
 DATASETS = ("mnist", "fashion_mnist")
@@ -127,7 +127,6 @@ def _test_images(dataset: str, n: int, seed: int) -> np.ndarray:
 def _save_grid(images: np.ndarray, path: Path) -> Path:
     import imageio.v3 as iio
 
-    from ganlab.views.plots import grid_canvas
 
     canvas = np.clip(grid_canvas(images, 8) * 255 + 0.5, 0, 255).astype(np.uint8)
     iio.imwrite(path, canvas[..., 0] if canvas.shape[-1] == 1 else canvas)
@@ -161,8 +160,6 @@ def evaluate(generator_path, dataset: str = "mnist", n: int = 10000, seed: int =
     subsets) and precision, recall, density and coverage (k = 5), all on the
     features of the dataset's classifier (:mod:`ganlab.metrics`).
     """
-    from ganlab import metrics
-
     dataset = one_of("dataset", dataset, DATASETS)
     n = positive_int("n", n, minimum=200, example=10000)
     generated = _generate(generator_path, n, seed)

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from ganlab._checks import one_of, positive_int
+from ganlab.data.pipeline import array_dataset
 
 DATA_ENV = "GANLAB_DATA_DIR"
 OFFLINE_ENV = "GANLAB_OFFLINE"
@@ -175,8 +176,6 @@ def image_dataset(name: str = "mnist", batch_size: int = 64, split: str = "train
     reshuffled with an order fixed by ``seed`` (see :mod:`ganlab.data.pipeline`).
     Labels are left out: a GAN learns from images alone.
     """
-    from ganlab.data.pipeline import array_dataset
-
     one_of("name", name, LOADERS)
     images, labels = LOADERS[name](split, download)
     images, _ = _select(images, labels, classes, limit)

@@ -17,6 +17,8 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab._checks import one_of, positive_int
+from ganlab.data.images import load_images
+from ganlab.data.pipeline import array_dataset
 
 TASKS = ("super_resolution", "inpainting")
 
@@ -89,8 +91,6 @@ def paired_arrays(name: str = "mnist", task: str = "super_resolution", split: st
                   limit: int | None = None, factor: int = 4, hole: int = 14,
                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Load MNIST or Fashion-MNIST and return (conditions, targets) for ``task``, as arrays for evaluation."""
-    from ganlab.data.images import load_images
-
     images, _ = load_images(name, split, limit=limit)
     return make_pairs(images, task, factor=factor, hole=hole, seed=seed)
 
@@ -98,7 +98,5 @@ def paired_arrays(name: str = "mnist", task: str = "super_resolution", split: st
 def paired(name: str = "mnist", task: str = "super_resolution", split: str = "train", batch_size: int = 64,
            limit: int | None = None, factor: int = 4, hole: int = 14, seed: int = 0):
     """A ``tf.data`` pipeline of (condition, target) batches for ``Pix2Pix.fit``, reshuffled each epoch by seed."""
-    from ganlab.data.pipeline import array_dataset
-
     conditions, targets = paired_arrays(name, task, split, limit, factor, hole, seed)
     return array_dataset(conditions, batch_size, seed=seed, labels=targets)

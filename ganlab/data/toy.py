@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from ganlab._checks import positive_float, positive_int
+from ganlab.data.pipeline import array_dataset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +55,6 @@ class GaussianMixture:
 
     def dataset(self, batch_size: int, n_samples: int = 100_000, seed: int = 0):
         """A ``tf.data`` pipeline over ``n_samples`` points drawn once, reshuffled each epoch."""
-        from ganlab.data.pipeline import array_dataset
-
         return array_dataset(self.sample(n_samples, seed=seed), batch_size=batch_size, seed=seed)
 
 

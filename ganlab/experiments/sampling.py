@@ -25,12 +25,11 @@ import tensorflow as tf
 
 from ganlab import losses
 from ganlab._checks import positive_float, positive_int, samples
+from ganlab.models.diversity import pack_size
 
 
 def _per_sample(gan, discriminator) -> keras.Model:
     """``discriminator``, if it gives one logit per sample of ``gan``'s generator; a clear error if not."""
-    from ganlab.models.diversity import pack_size
-
     if pack_size(discriminator) != 1:
         raise ValueError(f"The discriminator judges {pack_size(discriminator)} samples at once (PacGAN), so it has no "
                          "logit for a single sample. Rejection sampling needs one: use a GAN whose discriminator "
@@ -53,7 +52,6 @@ def refit_discriminator(gan, real, steps: int = 3000, batch_size: int = 1024, le
     ``gan.sampling_generator``, the network that ``gan.sample`` (and so
     :func:`rejection_sample`) draws from. The GAN itself is not changed.
     """
-
     steps = positive_int("steps", steps, example=3000)
     batch_size = positive_int("batch_size", batch_size, example=1024)
     learning_rate = positive_float("learning_rate", learning_rate)

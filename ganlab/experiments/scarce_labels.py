@@ -19,18 +19,23 @@ Each run is scored by its accuracy on the 10,000 test images, and its CPU time i
 from __future__ import annotations
 
 import dataclasses
-import time
 import json
 import os
 import platform
+import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from ganlab._checks import one_of, positive_int
-from ganlab.training import ConditionalGAN, SemiSupervisedGAN
+from ganlab.data.images import load_images
+from ganlab.data.labelled import scarce_labels, semi_supervised_dataset
+from ganlab.data.pipeline import array_dataset
 from ganlab.metrics.classification import classifier_accuracy, train_classifier
+from ganlab.models.conditional import (conditional_discriminator, conditional_generator, initialize_weight_norm,
+                                       semi_supervised_discriminator, semi_supervised_generator)
+from ganlab.training import ConditionalGAN, SemiSupervisedGAN
 
 METHODS = ("labelled", "augmented", "cgan", "sgan", "sgan_d_alone")
 METHOD_NAMES = {"labelled": "(a) labelled only", "augmented": "(b) + classic augmentation",
@@ -57,9 +62,6 @@ class Budget:
 
 def load(name: str, n: int, seed: int) -> dict:
     """The training split with n labels per class (``data.scarce_labels``) and the test set."""
-    from ganlab.data.images import load_images
-    from ganlab.data.labelled import scarce_labels
-
     split = scarce_labels(name, n, seed)
     split["test_images"], test_labels = load_images(name, "test")
     split["test_labels"] = test_labels.astype(np.int32)
@@ -69,9 +71,6 @@ def load(name: str, n: int, seed: int) -> dict:
 def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, kind: str = "projection",
                num_classes: int = 10) -> ConditionalGAN:
     """A conditional GAN (projection discriminator, Adam 2e-4, beta_1 0.5) trained for ``steps`` steps."""
-    from ganlab.data.pipeline import array_dataset
-    from ganlab.models.conditional import conditional_discriminator, conditional_generator
-
     keras.utils.set_random_seed(seed)
     gan = ConditionalGAN(conditional_generator(num_classes, latent_dim=64, width=32),
                          conditional_discriminator(kind, num_classes, width=32), seed=seed)
@@ -90,13 +89,9 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
 
     Its discriminator is initialised from 500 training images (weight normalisation's data-dependent start);
     ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``."""
-    from ganlab.data.labelled import semi_supervised_dataset
-    from ganlab.models.conditional import initialize_weight_norm as init_weight_norm
-    from ganlab.models.conditional import semi_supervised_discriminator, semi_supervised_generator
-
     keras.utils.set_random_seed(seed)
     discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
-    init_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]), 500,
+    initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]), 500,
                                                                                        replace=False)])
     gan = SemiSupervisedGAN(semi_supervised_generator(), discriminator, discriminator_loss=discriminator_loss,
                             seed=seed)
@@ -113,9 +108,6 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
 def train_sgan_d_alone(split: dict, budget: Budget, seed: int = 0) -> keras.Model:
     """The semi-supervised discriminator's network trained on the labelled images alone (cross-entropy over the K
     classes), for ``budget.sgan_steps`` updates of ``budget.sgan_batch`` labelled images; returns its logits model."""
-    from ganlab.data.pipeline import array_dataset
-    from ganlab.models.conditional import initialize_weight_norm, semi_supervised_discriminator
-
     keras.utils.set_random_seed(seed)
     discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
     initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]),

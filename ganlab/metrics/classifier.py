@@ -9,7 +9,6 @@ play the role of Inception's pool features, its softmax that of Inception's
 class probabilities.
 
 Train (from the repository's root; writes ganlab/assets/ and its manifest):
-
     python -m ganlab.metrics.classifier mnist
     python -m ganlab.metrics.classifier fashion_mnist
 
@@ -26,7 +25,9 @@ from pathlib import Path
 import keras
 from keras import layers
 
+import ganlab
 from ganlab._checks import one_of
+from ganlab.data import load_images
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 MANIFEST = ASSETS / "classifiers.json"
@@ -88,8 +89,6 @@ def train(dataset: str, epochs: int, seed: int = 0) -> dict:
     """Train the classifier on the training split, test it, save weights and manifest entry; return the entry."""
     import numpy as np
 
-    import ganlab
-    from ganlab.data import load_images
 
     ganlab.seed(seed)
     x_train, y_train = load_images(dataset, "train")

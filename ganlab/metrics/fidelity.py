@@ -17,6 +17,7 @@ import numpy as np
 from scipy import linalg
 
 from ganlab._checks import positive_int
+from ganlab.metrics.classifier import load_classifier
 
 
 def _check_images(images) -> np.ndarray:
@@ -39,7 +40,6 @@ def features_and_probabilities(images, dataset: str = "mnist", batch_size: int =
     """The classifier's 128-d features (n, 128) and class probabilities (n, 10) for images in [-1, 1]."""
     import keras
 
-    from ganlab.metrics.classifier import load_classifier
 
     images = _check_images(images)
     positive_int("batch_size", batch_size, example=500)

@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from ganlab._checks import positive_float
+from ganlab.metrics.fidelity import features_and_probabilities
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,8 +80,6 @@ def mode_coverage(samples, mixture, n_std: float = 3.0) -> Coverage:
 
 def stacked_digits(images, batch_size: int = 500) -> np.ndarray:
     """The three digits (n, 3) that the MNIST classifier reads in the channels of stacked-MNIST ``images``."""
-    from ganlab.metrics.fidelity import features_and_probabilities
-
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != (28, 28, 3):
         raise ValueError(f"images must be stacked MNIST, shape (n, 28, 28, 3), got {images.shape}.")

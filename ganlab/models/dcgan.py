@@ -21,6 +21,7 @@ import keras
 from keras import layers
 
 from ganlab._checks import positive_float, positive_int, shape
+from ganlab.models.diversity import MinibatchStdDev
 
 
 def _init():
@@ -149,8 +150,6 @@ def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normali
         if dropout:
             x = layers.Dropout(dropout)(x)
     if minibatch_std:
-        from ganlab.models.diversity import MinibatchStdDev
-
         x = MinibatchStdDev()(x)
     x = layers.Flatten()(x)
     logits = layers.Dense(1, dtype="float32", kernel_initializer=_init(), name="logit")(x)

@@ -14,6 +14,7 @@ import keras
 from keras import layers
 
 from ganlab._checks import int_sequence, one_of, positive_float, positive_int, shape
+from ganlab.models.diversity import MinibatchStdDev
 
 OUTPUT_ACTIVATIONS = ("tanh", "linear", None)
 
@@ -71,8 +72,6 @@ def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256), dropout:
         if dropout:
             x = layers.Dropout(dropout)(x)
     if minibatch_std:
-        from ganlab.models.diversity import MinibatchStdDev
-
         x = MinibatchStdDev()(x)
     logits = layers.Dense(1, dtype="float32", name="logit")(x)
     return keras.Model(samples, logits, name=name)

@@ -5,7 +5,6 @@ and are named here too, so that one import gives a learner every callback.
 """
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -13,7 +12,9 @@ import keras
 import numpy as np
 
 from ganlab._checks import positive_int
-from ganlab.training.callbacks import EpochClock, StopOnNaN, TrainingDiverged# noqa: F401  (one import for all)
+from ganlab.metrics import critic_estimate, frechet_distance, image_statistics, mode_coverage
+from ganlab.training.callbacks import EpochClock, StopOnNaN, TrainingDiverged  # noqa: F401  (one import for all)
+from ganlab.views.plots import grid_canvas
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -37,8 +38,6 @@ class SampleGrid(keras.callbacks.Callback):
         self._display = None
 
     def on_epoch_end(self, epoch, logs=None):
-        from ganlab.views.plots import grid_canvas
-
         canvas = grid_canvas(self.model.sample(self.n, seed=self.seed), self.ncols)
         frame = (np.repeat(canvas, 3, axis=-1) if canvas.shape[-1] == 1 else canvas) * 255
         frame = np.kron(frame.astype(np.uint8), np.ones((2, 2, 1), np.uint8))  # twice the size, crisp pixels
@@ -138,7 +137,6 @@ class FrechetDistance(Measurement):
 
     def __init__(self, reference, every: int = 500, n_samples: int = 2000, dataset: str = "mnist", seed: int = 123):
         super().__init__(every)
-        from ganlab.metrics import image_statistics
 
         self.n_samples = positive_int("n_samples", n_samples, minimum=2, example=2000)
         self.dataset, self.seed = dataset, seed
@@ -153,8 +151,6 @@ class FrechetDistance(Measurement):
         self._last, self._cpu_last = time.perf_counter(), time.process_time()
 
     def compute(self) -> float:
-        from ganlab.metrics import frechet_distance
-
         return frechet_distance(self.model.sample(self.n_samples, seed=self.seed), self.reference, self.dataset)
 
     def measure(self) -> float:
@@ -191,8 +187,6 @@ class CriticEstimate(Measurement):
         self.real, self.seed = real[:self.n_samples], seed
 
     def compute(self) -> float:
-        from ganlab.metrics import critic_estimate
-
         return critic_estimate(self.model.discriminator, self.real, self.model.sample(self.n_samples, seed=self.seed))
 
 
@@ -219,8 +213,6 @@ class ModeCoverage(Measurement):
         self.coverages = []
 
     def compute(self) -> float:
-        from ganlab.metrics import mode_coverage
-
         coverage = mode_coverage(self.model.sample(self.n_samples, seed=self.seed), self.mixture)
         self.coverages.append(coverage)
         return float(coverage.modes)

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from ganlab import metrics
+from ganlab import losses, metrics
 from ganlab._checks import one_of, positive_int
 
 
@@ -151,8 +151,6 @@ def history(history, keys=("d_loss", "g_loss"), ax=None, title: str | None = Non
 
 def generator_loss_gradients(ax=None):
     """|dL_G / d logit| against D(G(z)) for the minimax and non-saturating losses, computed by autodiff."""
-
-    from ganlab import losses
 
     d = np.linspace(0.001, 0.999, 300)
     logits = tf.constant(np.log(d / (1 - d)), dtype=tf.float32)

@@ -24,7 +24,10 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from ganlab import data, models
 from ganlab._checks import positive_int
+from ganlab.training import GAN
+from ganlab.views.plots import discriminator_heatmap, image_grid, slerp
 
 
 def render(figure: Figure) -> bytes:
@@ -84,8 +87,6 @@ class TrainingDashboard(keras.callbacks.Callback):
         left.set_title(f"step {self._step}")
         samples = self.model.sample(self.n_samples, seed=0)
         if samples.ndim == 4:
-            from ganlab.views.plots import image_grid
-
             image_grid(samples, ncols=int(np.ceil(np.sqrt(self.n_samples))), ax=right)
         elif samples.shape[1:] == (2,):
             if self.real is not None:
@@ -134,8 +135,6 @@ class LatentExplorer:
         self.redraw()
 
     def latent(self) -> np.ndarray:
-        from ganlab.views.plots import slerp
-
         base = slerp(self.start, self.end, np.array([self.t.value]))[0]
         offsets = np.array([s.value for s in self.sliders], np.float32)
         return base + offsets @ self.directions
@@ -221,16 +220,12 @@ class Playground:
         return points
 
     def data(self) -> np.ndarray:
-        from ganlab import data
-
         if self.target.value == "custom":
             return self.points
         return getattr(data, self.target.value)().sample(4000, seed=self.seed)
 
     def reset(self):
         """Fresh networks for the current target, loss and rates."""
-        from ganlab import models
-
         self.stop()
         with self._lock:
             keras.utils.set_random_seed(self.seed)
@@ -245,8 +240,6 @@ class Playground:
         self.redraw()
 
     def _rebuild_gan(self):
-        from ganlab.training import GAN
-
         with self._lock:
             self.gan = GAN(self.generator, self.discriminator, discriminator_steps=self.k.value,
                            generator_loss=self.loss.value, seed=self.seed)
@@ -300,8 +293,6 @@ class Playground:
         return -tape.gradient(loss, x).numpy()
 
     def redraw(self):
-        from ganlab.views.plots import discriminator_heatmap
-
         figure = Figure(figsize=(5, 5), layout="constrained")
         ax = figure.subplots()
         reach = float(np.abs(self.real).max() * 1.3 + 0.3)
