@@ -276,3 +276,34 @@ def negative_elbo(logits, images, mean, log_variance, kl_weight: float = 1.0):
 def noise_prediction_loss(predicted_noise, noise):
     """Ho et al.'s (2020) L_simple = mean ||eps - eps_theta(x_t, t)||^2 over every pixel and image (a scalar)."""
     return ops.mean(ops.square(ops.cast(noise, "float32") - ops.cast(predicted_noise, "float32")))
+
+
+# -- CycleGAN's losses (Zhu et al., 2017; notebook 09) -------------------------------------------------------------
+# CycleGAN's discriminators are trained by least squares (LSGAN, Mao et al., 2017) on patch scores s, not by
+# cross-entropy: D pushes real patches' scores to 1 and generated ones' to 0, G pushes its patches' to 1.
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores):
+    """L_D = 1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2 over every patch (the 1/2 as in CycleGAN, slowing D)."""
+    real_scores, fake_scores = ops.cast(real_scores, "float32"), ops.cast(fake_scores, "float32")
+    return 0.5 * ops.mean(ops.square(real_scores - 1.0)) + 0.5 * ops.mean(ops.square(fake_scores))
+
+
+def least_squares_generator_loss(fake_scores):
+    """L_G,adv = mean (s_fake - 1)^2 over every patch: G wants D to score its patches as real (1)."""
+    return ops.mean(ops.square(ops.cast(fake_scores, "float32") - 1.0))
+
+
+def cycle_consistency_loss(real_a, cycled_a, real_b, cycled_b):
+    """L_cyc = mean |F(G(a)) - a| + mean |G(F(b)) - b|: both ways round, each an L1 mean over pixels and images.
+
+    ``cycled_a`` = F(G(a)) is A -> B -> A, ``cycled_b`` = G(F(b)) is B -> A -> B. Unweighted: CycleGAN
+    multiplies it by lambda (10 in Zhu et al.).
+    """
+    return l1_distance(cycled_a, real_a) + l1_distance(cycled_b, real_b)
+
+
+def identity_loss(real_a, same_a, real_b, same_b):
+    """L_idt = mean |F(a) - a| + mean |G(b) - b|: a translator given an image already in its target domain
+    should leave it alone (``same_a`` = F(a), ``same_b`` = G(b)). Zhu et al. weigh it 0.5 lambda."""
+    return l1_distance(same_a, real_a) + l1_distance(same_b, real_b)

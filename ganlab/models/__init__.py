@@ -6,9 +6,9 @@ from ganlab.models.mlp import mlp_discriminator, mlp_generator
 
 __all__ = ["MinibatchStdDev", "clone_network", "dcgan_critic", "dcgan_discriminator", "dcgan_generator",
            "mlp_discriminator", "mlp_generator", "pack_size", "packed"]
-from ganlab.models.translation import patchgan_discriminator, unet_generator
+from ganlab.models.translation import patch_discriminator, patchgan_discriminator, unet_generator
 
-__all__ += ["patchgan_discriminator", "unet_generator"]
+__all__ += ["patch_discriminator", "patchgan_discriminator", "unet_generator"]
 from ganlab.models.style import (AdaIN, ModulatedConv2D, NoiseInjection, adain, mapping_network, mix_styles,
                                  modulated_conv2d, modulated_weights, noise_mode, style_generator,
                                  style_generator_optimizer, style_mix, synthesis_network, synthesize, truncate,

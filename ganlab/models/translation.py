@@ -128,3 +128,28 @@ def patchgan_discriminator(condition_shape=(28, 28, 1), image_shape=(28, 28, 1),
         x = layers.LeakyReLU(0.2)(x)
     logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=_init(), name="patch_logits")(x)
     return keras.Model([condition, image], logits, name=name)
+
+
+def patch_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2,
+                        name: str = "patch_discriminator") -> keras.Model:
+    """A PatchGAN that judges one image alone: (batch, H, W, C) -> (batch, H / 2^d, W / 2^d, 1) logits.
+
+    The layers of :func:`patchgan_discriminator` without the condition: CycleGAN's discriminators
+    (Zhu et al., 2017; notebook 09) have no pair to judge, only whether each patch looks like the
+    domain's images. With the defaults on 28x28 images: a 7x7 grid of logits, each seeing an 18x18 patch.
+    """
+    image_shape = shape("image_shape", image_shape, ndim=(3,))
+    width = positive_int("width", width, example=32)
+    downsamplings = positive_int("downsamplings", downsamplings, example=2)
+    _check_size(image_shape, downsamplings, "downsamplings")
+
+    image = keras.Input(shape=image_shape, name="image")
+    x = image
+    for i in range(downsamplings):
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
+                          name=f"down_{i}")(x)
+        if i > 0:  # never at the input: the first layer sees raw images
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=_init(), name="patch_logits")(x)
+    return keras.Model(image, logits, name=name)

@@ -15,6 +15,7 @@ kind                   what it says beyond the core step                        
 from ganlab.training.callbacks import EpochClock, StopOnNaN, TrainingDiverged
 from ganlab.training.conditional_gan import ConditionalGAN
 from ganlab.training.core import Game, default_optimizer
+from ganlab.training.cyclegan import CycleGAN
 from ganlab.training.gan import GAN
 from ganlab.training.pix2pix import Pix2Pix
 from ganlab.training.semi_supervised import SemiSupervisedGAN
@@ -22,9 +23,9 @@ from ganlab.training.state import CheckpointError, load_generator
 from ganlab.training.unrolled import UnrolledGAN
 from ganlab.training.wgan import WGAN, train_critic
 
-__all__ = ["CheckpointError", "ConditionalGAN", "EpochClock", "GAN", "Game", "Pix2Pix", "SemiSupervisedGAN",
-           "StopOnNaN", "TrainingDiverged", "UnrolledGAN", "WGAN", "default_optimizer", "load_generator",
-           "train_critic"]
+__all__ = ["CheckpointError", "ConditionalGAN", "CycleGAN", "EpochClock", "GAN", "Game", "Pix2Pix",
+           "SemiSupervisedGAN", "StopOnNaN", "TrainingDiverged", "UnrolledGAN", "WGAN", "default_optimizer",
+           "load_generator", "train_critic"]
 from ganlab.training.diffusion import Diffusion, ddim_step, ddim_timesteps, ddpm_step, predicted_image
 from ganlab.training.trainer import Trainer
 from ganlab.training.vae import VAE
