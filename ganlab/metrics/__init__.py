@@ -8,6 +8,8 @@
 * :mod:`ganlab.metrics.distribution`: feature arrays (notebook 05): the kernel inception distance (KID),
   precision and recall, density and coverage from k-nearest-neighbour balls, and memorisation (distance
   to the nearest training sample against held-out data); ``image_*`` wrappers take images.
+* :mod:`ganlab.metrics.readable`: the readable share, how many samples the classifier reads as one class
+  with confidence (calibrated on real images and a hand count): the number behind "how samples look".
 """
 from ganlab.metrics.distribution import (KernelDistance, Memorisation, PrecisionRecall,
                                          image_kernel_inception_distance, image_precision_recall_density_coverage,
@@ -32,4 +34,6 @@ __all__ = [
 ]
 from ganlab.metrics.restoration import psnr, ssim
 
-__all__ += ["psnr", "ssim"]
+from ganlab.metrics.readable import is_readable, readable_fraction
+
+__all__ += ["psnr", "ssim", "is_readable", "readable_fraction"]
