@@ -60,3 +60,16 @@ def test_summary_is_mean_and_standard_error():
     (summary,) = scarce_labels.summarise(rows)
     assert summary["mean"] == pytest.approx(0.8) and summary["standard_error"] == pytest.approx(0.1 / np.sqrt(3))
     assert "80.0 ± 5.8" in scarce_labels.table(rows)
+
+
+def test_the_discriminator_alone_classifies_a_bare_tensor_without_a_warning():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    split = {"images": rng.uniform(-1, 1, (600, 28, 28, 1)).astype(np.float32),
+             "labelled_images": rng.uniform(-1, 1, (20, 28, 28, 1)).astype(np.float32),
+             "labelled_labels": np.arange(20) % 10}
+    model = scarce_labels.train_sgan_d_alone(split, scarce_labels.Budget(sgan_steps=2, sgan_batch=10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warned that a list-structured model got a bare tensor
+        scarce_labels.classifier_accuracy(model, split["images"][:50], np.zeros(50, int))

@@ -112,7 +112,8 @@ def train_sgan_d_alone(split: dict, budget: Budget, seed: int = 0) -> keras.Mode
     discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
     initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]),
                                                                                              500, replace=False)])
-    classifier = keras.Model(discriminator.inputs, discriminator.outputs[0], name="sgan_d_alone")
+    # One input, not the list of one: called on a bare tensor, a list-structured model warns.
+    classifier = keras.Model(discriminator.inputs[0], discriminator.outputs[0], name="sgan_d_alone")
     classifier.compile(keras.optimizers.Adam(budget.sgan_learning_rate, beta_1=0.5),
                        keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     images, labels = split["labelled_images"], split["labelled_labels"]
