@@ -16,6 +16,11 @@ the learner reads what happened). ``tests/test_claims.py`` reads every notebook'
 stored full-run outputs and fails on a failed claim, a claim cell without output,
 or a claim stored from a quick-mode run.
 
+A claim must be able to fail on a re-run: numbers read from stored results (a benchmark's ``result.json``,
+``sweep.load()``, ``scarce_labels.load_results()``) are printed as stored, never claimed.
+``tests/test_claims.py`` traces, cell by cell, which names come from such files and fails on a claim whose
+values all do.
+
 State a claim as a comparison with a margin that the effect clears over seeds
 (``a > 2 * b``), not as one run's exact numbers: learners re-run on other machines,
 where the last bits of float arithmetic differ and training amplifies them.

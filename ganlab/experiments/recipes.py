@@ -1,4 +1,4 @@
-"""Named recipes: a GAN built and compiled with settings that a benchmark chose (issue 19).
+"""Named recipes: a GAN built and compiled with settings that a benchmark chose (README, "Time to quality").
 
 ``GAN.compile()`` with no arguments keeps the DCGAN paper's settings, Adam 2e-4 with
 beta_1 0.5 for both networks (Radford et al., 2016): notebooks 01 to 08 teach them and
@@ -28,7 +28,7 @@ EMA_DECAY = 0.999
 
 def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model | None = None,
                image_shape=(28, 28, 1), seed: int | None = None) -> GAN:
-    """A compiled ``GAN`` with issue 19's measured settings; train it with ``fit`` on batches of 64.
+    """A compiled ``GAN`` with the lever screen's measured settings; train it with ``fit`` on batches of 64.
 
     ``generator`` and ``discriminator`` default to ``models.dcgan_generator(image_shape=...,
     refinements=REFINEMENTS)`` and a ``models.dcgan_discriminator`` for the generator's images;

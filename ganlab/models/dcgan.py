@@ -54,10 +54,10 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 
     and double the size, the last one to ``image_shape``'s channels with tanh.
     ``refinements`` adds that many 3x3 stride-1 convolutions (-> BN -> ReLU, same
     channels) at every size before the last: depth without changing the shapes
-    (``recipes.fast_dcgan`` uses 1; issue 19's benchmark measured it).
+    (``recipes.fast_dcgan`` uses 1; the README's time-to-quality benchmark measured it).
 
     A moving average of its weights is the GAN's choice, ``GAN(..., ema_decay=0.999)``: with the
-    paper's settings it did not change the Fréchet distance in issue 19's benchmark, with the faster,
+    paper's settings it did not change the Fréchet distance in the time-to-quality benchmark, with the faster,
     deeper generator of ``recipes.fast_dcgan`` it lowered it (README, "Time to quality").
     """
     latent_dim = positive_int("latent_dim", latent_dim, example=64)

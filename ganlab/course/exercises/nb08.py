@@ -45,7 +45,7 @@ def check_psnr(fn) -> Feedback:
         return wrong(f"return one PSNR per image, shape {truth.shape}; yours has shape {got.shape}.")
     if np.allclose(got, truth, rtol=1e-4):
         return correct("PSNR = 10 log10(R^2 / MSE) with R = 2 for images in [-1, 1]: each halving of the RMS error "
-                       "adds 6 dB. The notebook's tables use ganlab.metrics.psnr, which computes the same.")
+                       "adds 6 dB. The notebook's tables call your psnr; ganlab.metrics.psnr computes the same.")
     mistakes = [
         (dict(data_range=1.0), "you used a data range of 1. Images in [-1, 1] span 2, so R^2 = 4: with R = 1 every "
          "value is 10 log10(4) = 6.02 dB too low."),
