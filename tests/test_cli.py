@@ -63,8 +63,15 @@ def test_a_wheel_carries_the_notebooks_and_course_into_writes_them(tmp_path):
     into = tmp_path / "my course"
     (into).mkdir()
     (into / expected[0].split("/")[-1]).write_text("my own work")  # a learner's edited copy is kept
-    script = ("import sys; sys.path.insert(0, sys.argv[1]); from ganlab import cli; "
+    # The stored results that notebooks 05 and 06 draw ship inside the wheel; student copies default to a folder
+    # under the working directory, not beside the installed package.
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from ganlab.course import cli; "
+              "from ganlab.experiments import scarce_labels, sweep; "
               "assert cli.NOTEBOOKS == cli.PACKAGED_NOTEBOOKS, cli.NOTEBOOKS; "
+              "assert sweep.STORED.is_relative_to(sys.argv[1]) and sweep.load() is not None; "
+              "assert scarce_labels.RESULTS.is_relative_to(sys.argv[1]) and scarce_labels.load_results() is not None; "
+              "assert cli.parser().parse_args(['student-copies']).output.resolve().parent == __import__('pathlib')"
+              ".Path.cwd().resolve(); "
               "sys.exit(cli.main(['course', '--into', sys.argv[2], '--no-lab']))")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "site"), str(into)], capture_output=True,
                           text=True, timeout=300, cwd=tmp_path)

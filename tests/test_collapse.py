@@ -147,7 +147,8 @@ def test_r1_penalty_of_a_linear_discriminator_packed_or_not():
     assert np.isclose(float(losses.r1_penalty(linear, real, weight=3.0)), expected, rtol=1e-5)
     # packed two at a time: a pack of two 2-D samples is the same 4-D input, so the penalty is the same
     pair = models.packed(linear, 2)
-    assert np.isclose(float(losses.r1_penalty(pair, real.reshape(16, 2), weight=3.0)), expected, rtol=1e-5)
+    assert np.isclose(float(losses.r1_penalty(pair, real.reshape(16, 2), weight=3.0, pack=models.pack_size(pair))),
+                      expected, rtol=1e-5)
 
 
 def test_gan_adds_r1_only_when_asked(monkeypatch):
@@ -157,9 +158,9 @@ def test_gan_adds_r1_only_when_asked(monkeypatch):
     gan, _ = collapse.build("gan", TINY)
     real = np.zeros((4, 2), np.float32)
     logits = keras.ops.zeros((4, 1))
-    plain = float(GAN(gan.generator, gan.discriminator).discriminator_loss(logits, logits, real=real))
+    plain = float(GAN(gan.generator, gan.discriminator).judge_loss(logits, logits, real=real))
     weighted = GAN(gan.generator, gan.discriminator, r1_weight=2.0)
-    added = float(weighted.discriminator_loss(logits, logits, real=real)) - plain
+    added = float(weighted.judge_loss(logits, logits, real=real)) - plain
     assert np.isclose(added, float(losses.r1_penalty(gan.discriminator, real, 2.0)), rtol=1e-5) and added > 0
     with pytest.raises(ValueError, match="r1_weight"):
         GAN(gan.generator, gan.discriminator, r1_weight=-1.0)

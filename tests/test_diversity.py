@@ -143,10 +143,10 @@ def test_unrolling_changes_the_generator_not_the_discriminator_update():
     gan = UnrolledGAN(generator, discriminator, unroll_steps=3, seed=3)
     gan.compile()
     real = data.ring().sample(32, seed=0)
-    gan.discriminator_step(real)
+    gan.discriminator_step(gan.unpack(real))
     before = [v.numpy() for v in discriminator.weights]
     g_before = [v.numpy() for v in generator.weights]
-    loss = gan.generator_step(32, real=tf.constant(real))
+    loss = gan.generator_step(gan.unpack(tf.constant(real)))["g_loss"]
     assert np.isfinite(float(loss))
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, discriminator.weights))  # the look-ahead is virtual
     assert not all(np.array_equal(a, v.numpy()) for a, v in zip(g_before, generator.weights))

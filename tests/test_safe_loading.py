@@ -148,10 +148,10 @@ def test_a_failed_load_leaves_the_gan_as_it_was(tmp_path):
     other.step_counter.assign(123)
     other.save_weights(tmp_path / "other.weights.h5")
     gan = make((8,))
-    before = [v.numpy().copy() for v in gan._all_state()]
+    before = [v.numpy().copy() for v in gan.all_state()]
     with pytest.raises(CheckpointError):
         gan.load_weights(tmp_path / "other.weights.h5")
-    after = [v.numpy() for v in gan._all_state()]
+    after = [v.numpy() for v in gan.all_state()]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
     assert int(gan.step_counter.numpy()) == 0
 

@@ -99,17 +99,17 @@ def batched(array, batch_size=8):
 @pytest.mark.parametrize("make_x, kwargs, error, match", [
     (lambda: np.zeros((32, 1), np.float32), {}, TypeError, r"x must be a tf.data.Dataset.*got ndarray"),
     (lambda: batched(np.zeros((32, 2), np.float32)), {}, ValueError,
-     r"x yields batches of shape \(8, 2\) but this GAN makes samples of shape \(1,\)"),
+     r"x yields samples of shape \(8, 2\) but the networks expect \(batch, 1\)"),
     (lambda: tf.data.Dataset.from_tensor_slices(np.zeros((32, 1), np.float32)), {}, ValueError,
-     r"x yields batches of shape \(1,\).*batch the data"),
-    (lambda: batched(np.zeros((32, 1), np.int32)), {}, TypeError, "x yields int32 tensors; convert to float32"),
-    (lambda: batched(np.full((32, 1), np.nan, np.float32)), {}, ValueError, "x contains NaN or infinite values"),
-    (lambda: batched(np.full((32, 1), np.inf, np.float32)), {}, ValueError, "x contains NaN or infinite values"),
+     r"x yields samples of shape \(1,\).*batch it"),
+    (lambda: batched(np.zeros((32, 1), np.int32)), {}, TypeError, "x yields samples of dtype int32; convert to float32"),
+    (lambda: batched(np.full((32, 1), np.nan, np.float32)), {}, ValueError, "x holds NaN or infinite samples"),
+    (lambda: batched(np.full((32, 1), np.inf, np.float32)), {}, ValueError, "x holds NaN or infinite samples"),
     (lambda: batched(np.zeros((32, 1), np.float32)).take(0), {}, ValueError, "x is empty"),
     (lambda: batched(np.zeros((32, 1), np.float32)), {"y": np.zeros(32)}, ValueError, "y must be None"),
     (lambda: batched(np.zeros((32, 1), np.float32)), {"epochs": 0}, ValueError, "epochs must be at least 1"),
     (lambda: tf.data.Dataset.from_tensor_slices({"x": np.zeros((32, 1), np.float32)}).batch(8), {}, TypeError,
-     "x must yield tensors of samples"),
+     "x must yield \\(samples\\) batches"),
 ], ids=["numpy-array", "wrong-shape", "unbatched", "int-dtype", "nan", "inf", "empty", "y-given", "epochs-0",
         "dict-elements"])
 def test_fit_bad_inputs(make_gan, make_x, kwargs, error, match):
@@ -124,7 +124,7 @@ def test_fit_refuses_pixels_0_255_for_a_tanh_generator(image_models):
     gan = GAN(*image_models, seed=0)
     gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     pixels = np.random.default_rng(0).integers(0, 256, size=(16, 28, 28, 1)).astype(np.float32)
-    with pytest.raises(ValueError, match=r"values in \[0, 255\].*Scale images to \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"samples in \[0, 255\].*Scale images to \[-1, 1\]"):
         gan.fit(data.array_dataset(pixels, batch_size=8), verbose=0)
     # the same images scaled to [-1, 1] are accepted
     gan.check_dataset(data.array_dataset(pixels / 127.5 - 1, batch_size=8))

@@ -144,7 +144,7 @@ def test_translate_and_refusals():
 @pytest.mark.bad_input
 def test_fit_checks_the_pairs():
     model = tiny()
-    with pytest.raises(TypeError, match="pairs"):
+    with pytest.raises(TypeError, match="conditions, targets"):
         model.fit(data.array_dataset(np.zeros((16, 8, 8, 1), np.float32), 8), verbose=0)
     with pytest.raises(ValueError, match="conditions of shape"):
         model.fit(pairs(channels=2), verbose=0)

@@ -165,7 +165,7 @@ def test_each_critic_update_of_a_step_draws_its_own_penalty_and_the_log_is_their
     generator = models.mlp_generator(latent_dim=4, output_shape=(2,), hidden_units=(16,), output_activation=None,
                                      batch_norm=False)
     wgan = WGAN(generator, critic, critic_steps=3)
-    keys = [tuple(np.asarray(wgan._penalty_seed(draw))) for draw in range(3)]
+    keys = [tuple(np.asarray(wgan.penalty_key(draw))) for draw in range(3)]
     assert len(set(keys)) == 3  # three interpolations per step, not one drawn three times
     seen = []
 
@@ -183,11 +183,21 @@ def test_each_critic_update_of_a_step_draws_its_own_penalty_and_the_log_is_their
     assert float(logs["gradient_penalty"]) == pytest.approx(float(np.mean([float(v) for v in seen])), rel=1e-6)
 
 
-def test_unrolled_generator_step_needs_the_real_minibatch():
+def test_the_unrolled_generator_looks_ahead_on_the_real_minibatch_it_is_given():
+    """The simulated discriminator updates train on the step's real minibatch: another minibatch, another
+    look-ahead, another generator update (from the same weights and noise)."""
     from ganlab.training import UnrolledGAN
 
-    generator = models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(8,), output_activation=None)
-    gan = UnrolledGAN(generator, models.mlp_discriminator(input_shape=(2,), hidden_units=(8,), dropout=0.0))
-    gan.compile()
-    with pytest.raises(ValueError, match="needs real"):
-        gan.generator_step(4, draw=1)
+    updates = []
+    for shift in (0.0, 3.0):
+        ganlab.seed(0)
+        generator = models.mlp_generator(latent_dim=2, output_shape=(2,), hidden_units=(8,), output_activation=None,
+                                         batch_norm=False)
+        gan = UnrolledGAN(generator, models.mlp_discriminator(input_shape=(2,), hidden_units=(8,), dropout=0.0),
+                          unroll_steps=2, unroll_learning_rate=0.5, seed=1)
+        gan.compile()
+        before = [w.numpy().copy() for w in generator.trainable_weights]
+        real = data.ring().sample(16, seed=0).astype(np.float32) + shift
+        gan.generator_step(gan.unpack(tf.constant(real)), draw=1)
+        updates.append(np.concatenate([(w.numpy() - b).ravel() for w, b in zip(generator.trainable_weights, before)]))
+    assert np.abs(updates[0]).max() > 0 and np.abs(updates[0] - updates[1]).max() > 1e-3 * np.abs(updates[0]).max()

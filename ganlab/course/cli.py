@@ -123,7 +123,8 @@ def run_job(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: ``ganlab <command> [options]``."""
     parser = argparse.ArgumentParser(prog="ganlab", description="The GAN course from the command line.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("doctor", help="check versions, hardware and data")
@@ -165,7 +166,12 @@ def main(argv=None) -> int:
     evaluate.add_argument("--dataset", default="mnist", choices=["mnist", "fashion_mnist"])
     evaluate.add_argument("-n", type=int, default=10000, help="samples (and test images) compared")
     evaluate.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    command_line = parser()
+    args = command_line.parse_args(argv)
     if args.command in ("train", "sample", "evaluate"):
         return run_job(args)
     if args.command == "doctor":
@@ -174,11 +180,11 @@ def main(argv=None) -> int:
         try:
             import nbformat  # noqa: F401  (an instructor's tool: it comes with the course extras)
         except ImportError:
-            parser.error("student-copies needs nbformat: pip install 'ganlab[course]' (or pip install nbformat).")
+            command_line.error("student-copies needs nbformat: pip install 'ganlab[course]' (or pip install nbformat).")
 
         for path in args.notebooks:
             if not path.is_file():
-                parser.error(f"{path} is not a notebook file; pass paths such as notebooks/01_vanilla_gan.ipynb.")
+                command_line.error(f"{path} is not a notebook file; pass paths such as notebooks/01_vanilla_gan.ipynb.")
         for target, replaced in write_student_copies(args.notebooks or notebooks(), args.output):
             print(f"{target}: {replaced} solution{'s' if replaced != 1 else ''} removed")
         return 0

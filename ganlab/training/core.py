@@ -7,8 +7,8 @@ discriminator's loss and the generator's loss. The step itself is written once, 
     batch = unpack(data)
     for i in range(k):                                    # k discriminator updates
         part = every k-th sample of the batch, from the i-th
-        descend(discriminator_optimizer, D's weights, discriminator_loss(part, draw=i))
-    descend(generator_optimizer, G's weights, generator_loss(part, draw=k))
+        discriminator_step(part, draw=i)                  # descend D's loss
+    generator_step(part, draw=k)                          # descend G's loss
     update the weight average of G; count the step; log
 
 ``descend`` is the tape, the per-replica scaling of the loss (so that summing the replicas'
@@ -126,15 +126,24 @@ class Game(WholeState, keras.Model):
         part = batch
         for i in range(k if self.trains_discriminator else 0):  # unrolled: k is a Python int
             part = {name: value[i::k] for name, value in batch.items()}
-            self.record(self.descend(self.discriminator_optimizer, self.discriminator_variables(),
-                                     lambda: self.discriminator_loss(part, draw=i)))
-            self.after_discriminator_update()
-        self.record(self.descend(self.generator_optimizer, self.generator_variables(),
-                                 lambda: self.generator_loss(part, draw=k)))
+            self.record(self.discriminator_step(part, draw=i))
+        self.record(self.generator_step(part, draw=k))
         if self.ema_generator is not None:
             self.update_ema()
         self.step_counter.assign_add(1)
         return self.logs()
+
+    def discriminator_step(self, batch: dict, draw: int = 0) -> dict:
+        """One discriminator update on ``batch`` (``unpack``'s named tensors); returns its logs."""
+        logs = self.descend(self.discriminator_optimizer, self.discriminator_variables(),
+                            lambda: self.discriminator_loss(batch, draw=draw))
+        self.after_discriminator_update()
+        return logs
+
+    def generator_step(self, batch: dict, draw: int = -1) -> dict:
+        """One generator update; ``batch`` is the step's last discriminator minibatch. Returns its logs."""
+        return self.descend(self.generator_optimizer, self.generator_variables(),
+                            lambda: self.generator_loss(batch, draw=draw))
 
     @staticmethod
     def descend(optimizer, variables, loss_function) -> dict:

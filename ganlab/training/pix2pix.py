@@ -81,10 +81,10 @@ class Pix2Pix(Game):
         self.pix2pix_loss_fn = generator_loss
 
     def check_models(self, generator: keras.Model, discriminator: keras.Model) -> None:
-        check_translator(generator, discriminator, "ganlab.models.unet_generator")
         if len(discriminator.inputs) != 2:
             raise ValueError(f"discriminator must take two inputs, [condition, image] (a PatchGAN judges the pair), "
                              f"got {len(discriminator.inputs)}. Build it with ganlab.models.patchgan_discriminator.")
+        check_translator(generator, discriminator, "ganlab.models.unet_generator")
         expected = [tuple(generator.input_shape[1:]), tuple(generator.output_shape[1:])]
         got = [tuple(tensor.shape[1:]) for tensor in discriminator.inputs]
         if got != expected:
@@ -137,7 +137,7 @@ class Pix2Pix(Game):
     # -- using the trained model ------------------------------------------------------------------------
     def translate(self, conditions, batch_size: int = 500) -> np.ndarray:
         """G(c) for conditions (n, H, W, C_in) as a NumPy array (n, H, W, C), in inference mode."""
-        return translate(self.sampling_generator, conditions, self.condition_shape, batch_size)
+        return translate(self.sampling_generator, conditions, self.condition_shape, batch_size, name="conditions")
 
     def sample(self, n, seed=0, batch_size=1024, raw=False):
         raise TypeError("Pix2Pix has no noise to sample from: its generator translates a condition. Use "
@@ -157,11 +157,12 @@ class Pix2Pix(Game):
         return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).reshape(len(x), -1).mean(axis=1)
 
 
-def translate(network: keras.Model, images, shape, batch_size: int = 500) -> np.ndarray:
-    """``network(images)`` in inference mode, in batches, as a NumPy array; ``images`` must have shape (n, *shape)."""
+def translate(network: keras.Model, images, shape, batch_size: int = 500, name: str = "images") -> np.ndarray:
+    """``network(images)`` in inference mode, in batches, as a NumPy array; ``images`` (the argument ``name``)
+    must have shape (n, *shape)."""
     images = np.asarray(images, dtype=np.float32)
     if images.shape[1:] != tuple(shape):
-        raise ValueError(f"images must have shape (n, {', '.join(map(str, shape))}), got {images.shape}.")
+        raise ValueError(f"{name} must have shape (n, {', '.join(map(str, shape))}), got {images.shape}.")
     batch_size = positive_int("batch_size", batch_size, example=500)
     parts = [keras.ops.convert_to_numpy(network(images[i:i + batch_size], training=False))
              for i in range(0, len(images), batch_size)]

@@ -81,8 +81,11 @@ class WGAN(GAN):
     def penalty(self, real, fake, draw: int = 0):
         """lambda * E[(||grad f(x_hat)|| - 1)^2] (:func:`ganlab.losses.gradient_penalty`), its interpolation
         weights drawn from (seed, step, ``draw``, replica), so that a resumed run draws the same."""
-        return losses.gradient_penalty(self.critic, real, fake, self.penalty_weight,
-                                       seed=self.random_key(7919, draw))
+        return losses.gradient_penalty(self.critic, real, fake, self.penalty_weight, seed=self.penalty_key(draw))
+
+    def penalty_key(self, draw: int = 0):
+        """The stateless seed of the interpolation weights of critic update ``draw`` of this step."""
+        return self.random_key(7919, draw)
 
     def after_discriminator_update(self) -> None:
         if self.constraint == "clipping":

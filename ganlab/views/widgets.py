@@ -250,12 +250,12 @@ class Playground:
         """Take ``d_steps`` discriminator updates, then ``g_steps`` generator updates."""
         with self._lock:
             for i in range(d_steps):
-                real = self.real[self._rng.integers(0, len(self.real), self.batch_size)]
-                loss, _, _ = self.gan.discriminator_step(real, draw=i)
-                self.history["d_loss"].append(float(loss))
+                batch = self.gan.unpack(self.real[self._rng.integers(0, len(self.real), self.batch_size)])
+                self.history["d_loss"].append(float(self.gan.discriminator_step(batch, draw=i)["d_loss"]))
                 self.d_steps += 1
             for j in range(g_steps):
-                self.history["g_loss"].append(float(self.gan.generator_step(self.batch_size, draw=d_steps + j)))
+                batch = self.gan.unpack(self.real[:self.batch_size])  # only its size matters to G's update
+                self.history["g_loss"].append(float(self.gan.generator_step(batch, draw=d_steps + j)["g_loss"]))
                 self.step += 1
             self.gan.step_counter.assign_add(1)  # fresh noise for the next draw
         if redraw:
