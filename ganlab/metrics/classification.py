@@ -10,6 +10,7 @@ from ganlab._checks import positive_int
 from ganlab.data.pipeline import array_dataset
 from ganlab.metrics.fidelity import features_and_probabilities, frechet_distance_features, image_features
 from ganlab.models.conditional import small_classifier
+from ganlab.models.networks import predict
 
 
 def train_classifier(images, labels, steps: int = 1000, batch_size: int = 64, augment: bool = False,
@@ -38,8 +39,7 @@ def train_classifier(images, labels, steps: int = 1000, batch_size: int = 64, au
 def classifier_accuracy(model: keras.Model, images, labels, batch_size: int = 2000) -> float:
     """The share of ``images`` that ``model`` (logits) puts in their class ``labels``."""
     images = np.asarray(images, dtype=np.float32)
-    logits = np.concatenate([keras.ops.convert_to_numpy(model(images[i:i + batch_size], training=False))
-                             for i in range(0, len(images), batch_size)])
+    logits = predict(model, images, batch_size)
     return float(np.mean(logits.argmax(axis=1) == np.asarray(labels)))
 
 

@@ -13,6 +13,7 @@ from scipy import optimize, spatial, special, stats
 
 from ganlab import losses
 from ganlab._checks import positive_int
+from ganlab.models.networks import predict
 
 
 def kde_density(samples: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -110,8 +111,7 @@ def scores(model, x, batch_size: int = 1024) -> np.ndarray:
     print TensorFlow's retracing warnings.
     """
     x = np.asarray(x, np.float32)
-    parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts).reshape(len(x))
+    return predict(model, x, batch_size).reshape(len(x))
 
 
 def layer_gradient_norms(critic, real: np.ndarray, fake: np.ndarray) -> np.ndarray:

@@ -1,11 +1,11 @@
 """Model builders. Each returns a plain ``keras.Model``; shapes and widths are arguments."""
-from ganlab.models.clone import clone_network
+from ganlab.models.networks import clone_network, predict
 from ganlab.models.dcgan import dcgan_critic, dcgan_discriminator, dcgan_generator
 from ganlab.models.diversity import MinibatchStdDev, pack_size, packed
 from ganlab.models.mlp import mlp_discriminator, mlp_generator
 
 __all__ = ["MinibatchStdDev", "clone_network", "dcgan_critic", "dcgan_discriminator", "dcgan_generator",
-           "mlp_discriminator", "mlp_generator", "pack_size", "packed"]
+           "mlp_discriminator", "mlp_generator", "pack_size", "packed", "predict"]
 from ganlab.models.translation import patch_discriminator, patchgan_discriminator, unet_generator
 
 __all__ += ["patch_discriminator", "patchgan_discriminator", "unet_generator"]

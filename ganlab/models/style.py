@@ -37,6 +37,7 @@ from keras import layers, ops
 
 from ganlab._checks import int_sequence, one_of, positive_float, positive_int, shape
 from ganlab.models.dcgan import _base_size
+from ganlab.models.networks import predict
 
 SQRT2 = math.sqrt(2.0)
 NOISE_MODES = ("random", "const", "zero")
@@ -573,8 +574,7 @@ def _latents(name, z, latent_dim):
 
 
 def _batched(model, x, batch_size):
-    return np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
-                           for i in range(0, len(x), batch_size)]).astype(np.float32)
+    return predict(model, x, batch_size)
 
 
 def map_to_w(generator: keras.Model, z, batch_size: int = 1024) -> np.ndarray:

@@ -108,3 +108,19 @@ class StopOnNaN(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.message is not None and self.raise_error:
             raise TrainingDiverged(self.message)
+
+
+def with_defaults(callbacks, dataset, samples_from_noise: bool, kind: str) -> list:
+    """``fit``'s callbacks with :class:`EpochClock` first and :class:`StopOnNaN` last unless given; a callback
+    that draws samples from noise (``needs_noise_sampling``) is refused for a GAN that has none."""
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        if getattr(callback, "needs_noise_sampling", False) and not samples_from_noise:
+            raise TypeError(f"{type(callback).__name__} draws samples from noise, but {kind} translates images and "
+                            "has no noise: leave it out, or watch translate() of fixed images in a callback of "
+                            "your own.")
+    if not any(isinstance(c, EpochClock) for c in callbacks):
+        callbacks.insert(0, EpochClock(dataset))
+    if not any(isinstance(c, StopOnNaN) for c in callbacks):
+        callbacks.append(StopOnNaN())
+    return callbacks

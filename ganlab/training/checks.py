@@ -89,3 +89,11 @@ def check_real_batches(dataset, sample_shape, generator, discriminator_steps: in
         dataset = dataset.map(lambda *parts: parts[0])
     check_batches(dataset, {"samples": sample_shape}, generator=generator, minimum_batch=discriminator_steps,
                   example="ganlab.data.mnist(batch_size=64) or ganlab.data.array_dataset(array, batch_size=64)")
+
+
+def loss_scaled(*optimizers) -> list:
+    """Under a ``mixed_float16`` policy, each optimizer wrapped in a ``LossScaleOptimizer``; else unchanged."""
+    if keras.mixed_precision.global_policy().name != "mixed_float16":
+        return list(optimizers)
+    return [o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
+            for o in optimizers]

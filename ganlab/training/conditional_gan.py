@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlab._checks import positive_int
+from ganlab.models.networks import predict
 from ganlab.training.checks import check_batches
 from ganlab.training.gan import GAN, _mean_probability
 
@@ -117,9 +118,7 @@ class ConditionalGAN(GAN):
         if noise.shape != (n, self.latent_dim):
             raise ValueError(f"noise must have shape ({n}, {self.latent_dim}), got {noise.shape}.")
         network = self.generator if raw else self.sampling_generator
-        parts = [network([noise[i:i + batch_size], labels[i:i + batch_size]], training=False)
-                 for i in range(0, n, batch_size)]
-        return np.concatenate([keras.ops.convert_to_numpy(p) for p in parts]).astype(np.float32)
+        return predict(network, [noise, labels], batch_size)
 
     def discriminate(self, x, labels=None, batch_size: int = 1024) -> np.ndarray:
         """D(x, y): the probability, shape (n,), that D gives each (image, label) pair being real."""
@@ -129,7 +128,5 @@ class ConditionalGAN(GAN):
         if labels is None:
             raise ValueError("labels are needed: a conditional discriminator judges (image, label) pairs.")
         labels = self.labels_for(len(x), labels)
-        logits = [keras.ops.convert_to_numpy(self.discriminator([x[i:i + batch_size], labels[i:i + batch_size]],
-                                                                training=False))
-                  for i in range(0, len(x), batch_size)]
-        return 1.0 / (1.0 + np.exp(-np.concatenate(logits)[:, 0].astype(np.float64)))
+        logits = predict(self.discriminator, [x, labels], batch_size)
+        return 1.0 / (1.0 + np.exp(-logits[:, 0].astype(np.float64)))

@@ -27,9 +27,9 @@ import keras
 import tensorflow as tf
 
 from ganlab._checks import positive_float, positive_int
-from ganlab.models.clone import clone_network
-from ganlab.training.callbacks import EpochClock, StopOnNaN
-from ganlab.training.checks import check_optimizers, check_real_batches
+from ganlab.training.averaging import WeightAverage, averaged_copy
+from ganlab.training.callbacks import with_defaults
+from ganlab.training.checks import check_optimizers, check_real_batches, loss_scaled
 from ganlab.training.state import WholeState
 
 
@@ -38,7 +38,7 @@ def default_optimizer() -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
 
-class Game(WholeState, keras.Model):
+class Game(WeightAverage, WholeState, keras.Model):
     """Two networks, two optimizers, one ``train_step``; subclass it to define a GAN kind.
 
     A kind sets ``logged`` (the names it logs) and overrides :meth:`discriminator_loss` and
@@ -162,16 +162,8 @@ class Game(WholeState, keras.Model):
                 tracker.update_state(logs[tracker.name])
 
     def logs(self) -> dict:
-        """The step's logs. Under several workers (MultiWorkerMirroredStrategy) each value has shape (1,):
-        Keras 3 averages the replicas' logs along axis 0, which fails on scalars there
-        ("Invalid reduction dimension 0 for input with 0 dimensions"; tensorflow/tensorflow#72388)."""
-        logs = {tracker.name: tracker.result() for tracker in self.trackers}
-        strategy = tf.distribute.get_strategy()
-        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            workers = len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) or 1
-            if workers > 1:
-                logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
-        return logs
+        """The step's logs: every logged mean so far this epoch."""
+        return replica_logs({tracker.name: tracker.result() for tracker in self.trackers})
 
     @property
     def metrics(self):
@@ -181,40 +173,11 @@ class Game(WholeState, keras.Model):
     def random_key(self, stream: int, draw: int | None = None):
         """A stateless seed, a pure function of (seed, stream, step, draw, replica): every replica draws its own
         numbers and a resumed run the same as an uninterrupted one. The noise of draw d is stream d."""
-        key = tf.random.experimental.stateless_fold_in(tf.constant([self.noise_seed, stream], tf.int64),
-                                                       tf.cast(self.step_counter, tf.int64))
-        if draw is not None:
-            key = tf.random.experimental.stateless_fold_in(key, draw)
-        context = tf.distribute.get_replica_context()
-        if context is not None:
-            key = tf.random.experimental.stateless_fold_in(key, context.replica_id_in_sync_group)
-        return key
+        return stateless_key(self.noise_seed, stream, self.step_counter, draw)
 
     def noise(self, n, draw: int = 0):
         """(n, latent_dim) N(0, 1) noise for draw number ``draw`` of the current step."""
         return tf.random.stateless_normal((n, self.latent_dim), seed=self.random_key(draw))
-
-    # -- the weight average -------------------------------------------------------------------------
-    def update_ema(self):
-        """ema = d * ema + (1 - d) * weights after each generator step, d = min(ema_decay, (1 + t) / (10 + t)).
-
-        The warm-up is that of TensorFlow's ``ExponentialMovingAverage(num_updates=t)``: early on the
-        average forgets the random initial weights quickly, later it spans about 1 / (1 - ema_decay)
-        steps. Trainable weights are averaged; the rest (batch norm's statistics) are copied.
-        """
-        step = tf.cast(self.step_counter, tf.float32)
-        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        for weight, average in zip(self.generator.weights, self.ema_generator.weights):
-            if weight.trainable:
-                d = tf.cast(decay, average.dtype)
-                average.assign(d * average + (1 - d) * tf.cast(weight, average.dtype))
-            else:
-                average.assign(weight)
-
-    @property
-    def sampling_generator(self) -> keras.Model:
-        """The network that samples are drawn from: ``ema_generator`` if the GAN keeps one, else ``generator``."""
-        return self.generator if self.ema_generator is None else self.ema_generator
 
     # -- compiling and fitting ----------------------------------------------------------------------
     def default_optimizers(self):
@@ -232,10 +195,7 @@ class Game(WholeState, keras.Model):
         generator_optimizer = generator_optimizer or defaults[0]
         discriminator_optimizer = discriminator_optimizer or defaults[1]
         check_optimizers(generator_optimizer, discriminator_optimizer)
-        if keras.mixed_precision.global_policy().name == "mixed_float16":
-            generator_optimizer, discriminator_optimizer = (
-                o if isinstance(o, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(o)
-                for o in (generator_optimizer, discriminator_optimizer))
+        generator_optimizer, discriminator_optimizer = loss_scaled(generator_optimizer, discriminator_optimizer)
         # The G optimizer doubles as Keras' own `optimizer`, so that Keras' callbacks find a built one.
         super().compile(optimizer=generator_optimizer, **kwargs)
         self.generator_optimizer = generator_optimizer
@@ -255,17 +215,7 @@ class Game(WholeState, keras.Model):
         if y is not None:
             raise ValueError("y must be None: a GAN learns from its dataset alone; pass only the dataset as x.")
         self.check_dataset(x)
-        callbacks = list(callbacks or [])
-        for callback in callbacks:
-            needs = getattr(callback, "needs_noise_sampling", False)
-            if needs and not self.samples_from_noise:
-                raise TypeError(f"{type(callback).__name__} draws samples from noise, but {type(self).__name__} "
-                                "translates images and has no noise: leave it out, or watch translate() of fixed "
-                                "images in a callback of your own.")
-        if not any(isinstance(c, EpochClock) for c in callbacks):
-            callbacks.insert(0, EpochClock(x))
-        if not any(isinstance(c, StopOnNaN) for c in callbacks):
-            callbacks.append(StopOnNaN())
+        callbacks = with_defaults(callbacks, x, self.samples_from_noise, type(self).__name__)
         kwargs.setdefault("shuffle", False)  # ganlab pipelines shuffle themselves; Keras would only warn
         return super().fit(x, epochs=positive_int("epochs", epochs, example=10), callbacks=callbacks, **kwargs)
 
@@ -274,14 +224,23 @@ class Game(WholeState, keras.Model):
         check_real_batches(dataset, self.sample_shape, self.generator, self.discriminator_steps)
 
 
-def averaged_copy(generator: keras.Model) -> keras.Model:
-    """A frozen clone of ``generator`` with its current weights, to hold their moving average."""
-    try:
-        copy = clone_network(generator)
-    except Exception as error:  # subclassed models without get_config cannot be cloned
-        raise TypeError(f"ema_decay needs a generator keras.models.clone_model can copy (a functional or "
-                        f"Sequential model, as ganlab.models builds); this one failed: {error}") from error
-    copy.name = f"{generator.name}_ema"
-    copy.set_weights(generator.get_weights())
-    copy.trainable = False  # it is never trained, only assigned: keep its weights out of the trainable weights
-    return copy
+def stateless_key(seed: int, stream: int, step, draw: int | None = None):
+    """The seed of a stateless random op: (seed, stream) folded with the step, the draw and the replica's number."""
+    key = tf.random.experimental.stateless_fold_in(tf.constant([seed, stream], tf.int64), tf.cast(step, tf.int64))
+    if draw is not None:
+        key = tf.random.experimental.stateless_fold_in(key, draw)
+    context = tf.distribute.get_replica_context()
+    if context is not None:
+        key = tf.random.experimental.stateless_fold_in(key, context.replica_id_in_sync_group)
+    return key
+
+
+def replica_logs(logs: dict) -> dict:
+    """Under several workers (MultiWorkerMirroredStrategy) each value gets shape (1,): Keras 3 averages the
+    replicas' logs along axis 0, which fails on scalars there ("Invalid reduction dimension 0 for input with
+    0 dimensions"; tensorflow/tensorflow#72388)."""
+    strategy = tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        if len(strategy.cluster_resolver.cluster_spec().as_dict().get("worker", [])) > 1:
+            return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+    return logs

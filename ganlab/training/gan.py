@@ -18,6 +18,7 @@ import tensorflow as tf
 from ganlab import losses
 from ganlab._checks import one_of, positive_float, positive_int
 from ganlab.models.diversity import pack_size
+from ganlab.models.networks import predict
 from ganlab.training.core import Game
 
 
@@ -105,8 +106,7 @@ class GAN(Game):
         positive_int("n", n, example=64)
         noise = self.fixed_noise(n, seed)
         network = self.generator if raw else self.sampling_generator
-        parts = [network(noise[i:i + batch_size], training=False) for i in range(0, n, batch_size)]
-        return np.concatenate([keras.ops.convert_to_numpy(p) for p in parts]).astype(np.float32)
+        return predict(network, noise, batch_size)
 
     def fixed_noise(self, n: int, seed: int | None = 0) -> np.ndarray:
         """The (n, latent_dim) noise that ``sample(n, seed)`` uses: fixed for a fixed seed."""
@@ -119,9 +119,8 @@ class GAN(Game):
             x = x[:, None]
         if x.shape[1:] != self.sample_shape:
             raise ValueError(f"x must have shape (n, {', '.join(map(str, self.sample_shape))}), got {x.shape}.")
-        logits = [keras.ops.convert_to_numpy(self.discriminator(x[i:i + batch_size], training=False))
-                  for i in range(0, len(x), batch_size)]
-        return 1.0 / (1.0 + np.exp(-np.concatenate(logits)[:, 0].astype(np.float64)))
+        logits = predict(self.discriminator, x, batch_size)
+        return 1.0 / (1.0 + np.exp(-logits[:, 0].astype(np.float64)))
 
 
 def _mean_probability(logits):

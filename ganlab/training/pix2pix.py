@@ -19,6 +19,7 @@ from keras import ops
 
 from ganlab import losses
 from ganlab._checks import positive_float, positive_int
+from ganlab.models.networks import predict
 from ganlab.training.checks import check_batches
 from ganlab.training.core import Game
 
@@ -152,8 +153,7 @@ class Pix2Pix(Game):
         if x.shape[1:] != self.sample_shape or conditions.shape[1:] != self.condition_shape or len(x) != len(conditions):
             raise ValueError(f"x and conditions must be as many images of shapes {self.sample_shape} and "
                              f"{self.condition_shape}; got {x.shape} and {conditions.shape}.")
-        logits = np.concatenate([keras.ops.convert_to_numpy(self.discriminator(
-            [conditions[i:i + batch_size], x[i:i + batch_size]], training=False)) for i in range(0, len(x), batch_size)])
+        logits = predict(self.discriminator, [conditions, x], batch_size)
         return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).reshape(len(x), -1).mean(axis=1)
 
 
@@ -164,6 +164,4 @@ def translate(network: keras.Model, images, shape, batch_size: int = 500, name: 
     if images.shape[1:] != tuple(shape):
         raise ValueError(f"{name} must have shape (n, {', '.join(map(str, shape))}), got {images.shape}.")
     batch_size = positive_int("batch_size", batch_size, example=500)
-    parts = [keras.ops.convert_to_numpy(network(images[i:i + batch_size], training=False))
-             for i in range(0, len(images), batch_size)]
-    return np.concatenate(parts).astype(np.float32)
+    return predict(network, images, batch_size)

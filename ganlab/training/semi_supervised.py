@@ -15,6 +15,7 @@ from keras import ops
 
 from ganlab import losses
 from ganlab._checks import one_of, positive_float
+from ganlab.models.networks import predict
 from ganlab.training.checks import check_batches
 from ganlab.training.gan import GAN
 
@@ -125,9 +126,7 @@ class SemiSupervisedGAN(GAN):
         if images.shape[1:] != self.sample_shape:
             raise ValueError(f"images must have shape (n, {', '.join(map(str, self.sample_shape))}), got "
                              f"{images.shape}.")
-        parts = [keras.ops.convert_to_numpy(self.discriminator(images[i:i + batch_size], training=False)[0])
-                 for i in range(0, len(images), batch_size)]
-        return np.concatenate(parts)
+        return predict(self.discriminator, images, batch_size, output=0)
 
     def classify(self, images, batch_size: int = 2000) -> np.ndarray:
         """The predicted class (n,) of each image: argmax of D's K class logits."""
