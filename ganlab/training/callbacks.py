@@ -110,15 +110,16 @@ class StopOnNaN(keras.callbacks.Callback):
             raise TrainingDiverged(self.message)
 
 
-def with_defaults(callbacks, dataset, samples_from_noise: bool, kind: str) -> list:
-    """``fit``'s callbacks with :class:`EpochClock` first and :class:`StopOnNaN` last unless given; a callback
-    that draws samples from noise (``needs_noise_sampling``) is refused for a GAN that has none."""
+def with_defaults(callbacks, dataset, model) -> list:
+    """``fit``'s callbacks with :class:`EpochClock` first and :class:`StopOnNaN` last unless given.
+
+    A callback with a ``check_model(model)`` method is asked first whether it can watch this model, so that
+    one that cannot (a sample grid on a GAN without noise) says so before training, not in the middle.
+    """
     callbacks = list(callbacks or [])
     for callback in callbacks:
-        if getattr(callback, "needs_noise_sampling", False) and not samples_from_noise:
-            raise TypeError(f"{type(callback).__name__} draws samples from noise, but {kind} translates images and "
-                            "has no noise: leave it out, or watch translate() of fixed images in a callback of "
-                            "your own.")
+        if hasattr(callback, "check_model"):
+            callback.check_model(model)
     if not any(isinstance(c, EpochClock) for c in callbacks):
         callbacks.insert(0, EpochClock(dataset))
     if not any(isinstance(c, StopOnNaN) for c in callbacks):

@@ -179,6 +179,14 @@ class Game(WeightAverage, WholeState, keras.Model):
         """(n, latent_dim) N(0, 1) noise for draw number ``draw`` of the current step."""
         return tf.random.stateless_normal((n, self.latent_dim), seed=self.random_key(draw))
 
+    # -- using the trained model (kinds that have noise or a one-input judge override these) ----------------
+    def sample(self, n: int, seed: int | None = 0, batch_size: int = 1024, raw: bool = False):
+        raise TypeError(f"{type(self).__name__} has no noise to sample from: its generator translates images. "
+                        "Use translate(images).")
+
+    def discriminate(self, x, batch_size: int = 1024):
+        raise TypeError(f"{type(self).__name__} does not say how its discriminator judges a bare sample.")
+
     # -- compiling and fitting ----------------------------------------------------------------------
     def default_optimizers(self):
         return default_optimizer(), default_optimizer()
@@ -215,7 +223,7 @@ class Game(WeightAverage, WholeState, keras.Model):
         if y is not None:
             raise ValueError("y must be None: a GAN learns from its dataset alone; pass only the dataset as x.")
         self.check_dataset(x)
-        callbacks = with_defaults(callbacks, x, self.samples_from_noise, type(self).__name__)
+        callbacks = with_defaults(callbacks, x, self)
         kwargs.setdefault("shuffle", False)  # ganlab pipelines shuffle themselves; Keras would only warn
         return super().fit(x, epochs=positive_int("epochs", epochs, example=10), callbacks=callbacks, **kwargs)
 

@@ -195,3 +195,12 @@ class CycleGAN(Game):
     def sample(self, n, seed=0, batch_size=1024, raw=False):
         raise TypeError("CycleGAN has no noise to sample from: its generators translate images. Use "
                         "translate(images, direction='a_to_b').")
+
+    def discriminate(self, x, domain: str | None = None, batch_size: int = 500) -> np.ndarray:
+        """The mean patch score, shape (n,), that D_A (``domain="a"``) or D_B (``"b"``) gives each image of ``x``:
+        near 1 for what it takes for real, near 0 for what it takes for generated (least-squares targets)."""
+        if domain not in ("a", "b"):
+            raise ValueError(f"domain must be 'a' or 'b' (which discriminator judges x), got {domain!r}.")
+        judge, shape = (self.discriminator_a, self.shape_a) if domain == "a" else (self.discriminator, self.shape_b)
+        scores = translate(judge, x, shape, batch_size, name="x")
+        return scores.reshape(len(scores), -1).mean(axis=1).astype(np.float64)

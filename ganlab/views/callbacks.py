@@ -14,6 +14,14 @@ import numpy as np
 from ganlab._checks import positive_int
 from ganlab.metrics import critic_estimate, frechet_distance, image_statistics, mode_coverage
 from ganlab.training.callbacks import EpochClock, StopOnNaN, TrainingDiverged  # noqa: F401  (one import for all)
+
+
+def needs_noise_sampling(callback, model) -> None:
+    """Raise a clear ``TypeError`` unless ``model`` draws samples from noise (``model.sample(n, seed)``)."""
+    if not getattr(model, "samples_from_noise", False):
+        raise TypeError(f"{type(callback).__name__} draws samples from noise, but {type(model).__name__} translates "
+                        "images and has no noise: leave it out, or watch translate() of fixed images in a callback "
+                        "of your own.")
 from ganlab.views.plots import grid_canvas
 
 
@@ -27,6 +35,8 @@ class SampleGrid(keras.callbacks.Callback):
         show: in a notebook, show the newest grid, updating one output instead of adding one per epoch.
     ``frames`` holds every grid (uint8 arrays) for :func:`save_gif`.
     """
+
+    check_model = needs_noise_sampling
 
     def __init__(self, directory=None, n: int = 64, ncols: int = 16, seed: int = 0, show: bool = False):
         super().__init__()
@@ -85,6 +95,7 @@ class Measurement(keras.callbacks.Callback):
     """
 
     log_key = "measurement"
+    check_model = needs_noise_sampling
 
     def __init__(self, every: int):
         super().__init__()
@@ -185,6 +196,14 @@ class CriticEstimate(Measurement):
             raise ValueError(f"real holds {len(real)} samples, fewer than n_samples={self.n_samples}: "
                              "pass more real samples or lower n_samples.")
         self.real, self.seed = real[:self.n_samples], seed
+
+    def check_model(self, model) -> None:
+        needs_noise_sampling(self, model)
+        judge = model.discriminator
+        if len(judge.inputs) != 1 or len(judge.outputs) != 1 or tuple(judge.output_shape[1:]) != (1,):
+            raise TypeError(f"CriticEstimate scores samples with a critic of one input and one score per sample; "
+                            f"{type(model).__name__}'s discriminator takes {len(judge.inputs)} input(s) and gives "
+                            f"{judge.output_shape}. Use it with a GAN or WGAN.")
 
     def compute(self) -> float:
         return critic_estimate(self.model.discriminator, self.real, self.model.sample(self.n_samples, seed=self.seed))

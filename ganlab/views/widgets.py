@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from ganlab import data, models
 from ganlab._checks import positive_int
 from ganlab.training import GAN
+from ganlab.views.callbacks import needs_noise_sampling
 from ganlab.views.plots import discriminator_heatmap, image_grid, slerp
 
 
@@ -64,6 +65,9 @@ class TrainingDashboard(keras.callbacks.Callback):
         self.image = _image_widget()
         self._step = 0
         self._shown = False
+
+    def check_model(self, model) -> None:
+        needs_noise_sampling(self, model)
 
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1
