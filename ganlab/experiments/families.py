@@ -4,8 +4,8 @@
 chunks until the process has spent a budget of CPU seconds (``time.process_time``: the work of every
 thread of this process, which other programs on the machine do not inflate). :func:`scores` measures
 samples the same way for every family: the Fréchet distance, precision, recall, density and coverage
-in the shipped classifier's feature space (``ganlab.metrics``), the readable share, and the memorisation
-ratio. :func:`seconds_per_image` times sampling.
+in the shipped classifier's feature space (``ganlab.metrics``), the readable share
+(``ganlab.metrics.readable_fraction``), and the memorisation ratio. :func:`seconds_per_image` times sampling.
 """
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ import numpy as np
 from ganlab._checks import positive_float, positive_int
 from ganlab.metrics.distribution import memorisation, precision_recall_density_coverage
 from ganlab.metrics.fidelity import features_and_probabilities, frechet_distance_features
-
-READABLE = 0.9  # the classifier's top probability from which a sample counts as readable
+from ganlab.metrics.readable import readable_fraction
 
 
 @dataclasses.dataclass
@@ -89,9 +88,9 @@ def scores(images, ref: Reference, k: int = 5) -> dict:
 
     Compared with ``ref.test_features`` (as many samples as images gives the fairest FD; it falls with n).
     """
-    features, p = features_and_probabilities(images, ref.dataset)
+    features, _ = features_and_probabilities(images, ref.dataset)
     quality = precision_recall_density_coverage(ref.test_features, features, k=k)
     copied = memorisation(features, ref.train_features, ref.held_out_features)
     return {"FD": frechet_distance_features(ref.test_features, features), "precision": quality.precision,
             "recall": quality.recall, "density": quality.density, "coverage": quality.coverage,
-            "readable": float(np.mean(p.max(axis=1) >= READABLE)), "memorisation": copied.distance_ratio}
+            "readable": readable_fraction(images, ref.dataset), "memorisation": copied.distance_ratio}
