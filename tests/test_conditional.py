@@ -209,21 +209,26 @@ def test_conditional_gan_resumes_with_backup_and_restore(tmp_path):
 def test_semi_supervised_gan_trains_and_uses_a_given_loss():
     images, labels = tiny_labelled(40)
     dataset = data.semi_supervised_dataset(images, images[:6], labels[:6], batch_size=10, seed=0)
-    calls = []
+    def flat_loss(labelled_logits, labels, unlabelled_logits, fake_logits):  # zero gradient: D must not move
+        return 0.0 * losses.semi_supervised_discriminator_loss(labelled_logits, labels, unlabelled_logits, fake_logits)
 
-    def my_loss(labelled_logits, labels, unlabelled_logits, fake_logits):
-        calls.append(1)
-        return losses.semi_supervised_discriminator_loss(labelled_logits, labels, unlabelled_logits, fake_logits)
-
-    gan = training.SemiSupervisedGAN(models.semi_supervised_generator(latent_dim=8, hidden_units=(16,)),
-                                        models.semi_supervised_discriminator(num_classes=3, hidden_units=(16, 8)),
-                                        discriminator_loss=my_loss, seed=0)
-    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
-    history = gan.fit(dataset, epochs=2, verbose=0)
-    assert calls and int(gan.step_counter.numpy()) == 8
+    moved = {}
+    for name, given in (("default", None), ("flat", flat_loss)):
+        gan = training.SemiSupervisedGAN(models.semi_supervised_generator(latent_dim=8, hidden_units=(16,)),
+                                         models.semi_supervised_discriminator(num_classes=3, hidden_units=(16, 8)),
+                                         discriminator_loss=given, seed=0)
+        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+        before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+        history = gan.fit(dataset, epochs=2, verbose=0)
+        moved[name] = max(np.abs(w.numpy() - b).max() for w, b in zip(gan.discriminator.trainable_weights, before))
+    assert moved["default"] > 1e-4 and moved["flat"] == 0.0  # the given loss is the one D descends
+    assert int(gan.step_counter.numpy()) == 8
     assert {"supervised", "unsupervised", "labelled_accuracy"} <= set(history.history)
-    assert gan.classify(images[:5]).shape == (5,) and 0 <= gan.accuracy(images, labels) <= 1
-    assert np.all((gan.discriminate(images[:3]) > 0) & (gan.discriminate(images[:3]) < 1))
+    logits = gan.class_logits(images)
+    assert np.array_equal(gan.classify(images), logits.argmax(axis=1))
+    assert gan.accuracy(images, labels) == pytest.approx(np.mean(logits.argmax(axis=1) == labels))
+    lse = np.log(np.exp(logits.astype(np.float64)).sum(axis=1))
+    np.testing.assert_allclose(gan.discriminate(images), 1 / (1 + np.exp(-lse)), rtol=1e-6)
     with pytest.raises(TypeError, match="unlabelled"):
         gan.fit(data.array_dataset(images, 8, labels=labels), epochs=1, verbose=0)
 
@@ -232,7 +237,9 @@ def test_classifier_helpers_and_per_class_fd():
     images, labels = tiny_labelled(30)
     labels = (np.arange(30) % 10).astype("int32")
     model = classification.train_classifier(images, labels, steps=3, batch_size=10, augment=True, width=4)
-    assert 0 <= classification.classifier_accuracy(model, images, labels) <= 1
+    predicted = keras.ops.convert_to_numpy(model(images, training=False)).argmax(axis=1)
+    assert classification.classifier_accuracy(model, images, labels, batch_size=7) == pytest.approx(
+        np.mean(predicted == labels))
     rng = np.random.default_rng(0)
     real = rng.uniform(-1, 1, (60, 28, 28, 1)).astype("float32")
     real_labels = np.repeat([0, 1], 30)

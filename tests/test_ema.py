@@ -60,16 +60,19 @@ def test_ema_weights_follow_the_formula(toy_dataset):
 
 
 def test_the_average_does_not_change_training(toy_dataset):
-    """With or without the average, the same seed trains the same generator and discriminator: it only watches."""
+    """With or without the average, the same seed trains the same generator and discriminator: it only watches.
+    (Compared within float tolerance: the two training graphs differ by the average's ops, and a kernel may
+    sum in another order.)"""
     runs = []
     for decay in (None, 0.9):
         ganlab.seed(2)
         gan = make(ema_decay=decay, seed=2)
         history = gan.fit(toy_dataset(batches=8), epochs=2, verbose=0).history
         runs.append((history, gan.generator.get_weights() + gan.discriminator.get_weights()))
-    assert runs[0][0] == runs[1][0]
+    for name, values in runs[0][0].items():
+        np.testing.assert_allclose(values, runs[1][0][name], rtol=1e-5, atol=1e-6)
     for a, b in zip(runs[0][1], runs[1][1]):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_sample_draws_from_the_average_and_raw_from_the_generator():

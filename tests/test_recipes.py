@@ -1,4 +1,4 @@
-"""recipes.fast_dcgan: issue 19's measured settings, built and compiled in one call."""
+"""recipes.fast_dcgan: the lever screen's measured settings, built and compiled in one call."""
 import keras
 import numpy as np
 import pytest
@@ -16,12 +16,13 @@ def test_fast_dcgan_sets_what_its_docstring_says():
     gan = recipes.fast_dcgan(seed=3)
     assert isinstance(gan, GAN)
     assert gan.generator.output_shape == (None, 28, 28, 1) and gan.discriminator.input_shape == (None, 28, 28, 1)
-    assert rate(gan.generator_optimizer) == pytest.approx(recipes.GENERATOR_RATE)
-    assert rate(gan.discriminator_optimizer) == pytest.approx(recipes.DISCRIMINATOR_RATE)
-    assert recipes.GENERATOR_RATE > recipes.DISCRIMINATOR_RATE  # the lever the benchmark found
+    # the numbers the docstring and the README state, measured by benchmarks/recipe_levers.py: a change of the
+    # recipe must come with a new measurement, and this test says so
+    assert rate(gan.generator_optimizer) == pytest.approx(8e-4)
+    assert rate(gan.discriminator_optimizer) == pytest.approx(2e-4)
     for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
-        assert float(optimizer.beta_1) == pytest.approx(recipes.BETA_1)
-    assert gan.ema_decay == pytest.approx(recipes.EMA_DECAY) and gan.ema_generator is not None
+        assert float(optimizer.beta_1) == pytest.approx(0.5)
+    assert gan.ema_decay == pytest.approx(0.999) and gan.ema_generator is not None
     # the builders' networks, the generator with its refinement convolutions
     assert gan.generator.count_params() == models.dcgan_generator(refinements=recipes.REFINEMENTS).count_params()
     assert gan.generator.count_params() > models.dcgan_generator().count_params()
