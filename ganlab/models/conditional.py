@@ -27,7 +27,7 @@ import numpy as np
 from keras import layers, ops
 
 from ganlab._checks import int_sequence, one_of, positive_float, positive_int, shape
-from ganlab.models.dcgan import _base_size, _init, _judge_arguments
+from ganlab.models.dcgan import base_size, generator_body, judge_arguments, judge_body, weight_init
 
 KINDS = ("projection", "concat")
 
@@ -52,25 +52,12 @@ def conditional_generator(num_classes: int = 10, latent_dim: int = 64, image_sha
     embedding_dim = positive_int("embedding_dim", embedding_dim, example=32)
     upsamplings = positive_int("upsamplings", upsamplings, example=2)
     kernel_size = positive_int("kernel_size", kernel_size, example=4)
-    base = _base_size(image_shape, upsamplings)
-    channels = width * 2 ** (upsamplings - 1)
-
+    base_size(image_shape, upsamplings)  # a clear error for a size the upsamplings cannot reach
     noise = keras.Input(shape=(latent_dim,), name="noise")
     labels = _label_input()
     embedded = layers.Embedding(num_classes, embedding_dim, name="label_embedding")(labels)  # (batch, embedding_dim)
     x = layers.Concatenate(name="noise_and_label")([noise, embedded])
-    x = layers.Dense(base * base * channels, use_bias=False, kernel_initializer=_init())(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(x)
-    x = layers.Reshape((base, base, channels))(x)
-    for _ in range(upsamplings - 1):
-        channels //= 2
-        x = layers.Conv2DTranspose(max(channels, 1), kernel_size, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=_init())(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", kernel_initializer=_init())(x)
-    images = layers.Activation("tanh", dtype="float32")(x)
+    images = generator_body(x, image_shape, width, upsamplings, kernel_size)
     model = keras.Model([noise, labels], images, name=name)
     return model
 
@@ -90,7 +77,7 @@ def conditional_discriminator(kind: str = "projection", num_classes: int = 10, i
     """
     kind = one_of("kind", kind, KINDS)
     num_classes = positive_int("num_classes", num_classes, minimum=2, example=10)
-    image_shape, width, downsamplings, kernel_size, dropout = _judge_arguments(image_shape, width, downsamplings,
+    image_shape, width, downsamplings, kernel_size, dropout = judge_arguments(image_shape, width, downsamplings,
                                                                                 kernel_size, dropout)
     height, width_pixels, _ = image_shape
 
@@ -101,18 +88,11 @@ def conditional_discriminator(kind: str = "projection", num_classes: int = 10, i
         label_map = layers.Embedding(num_classes, height * width_pixels, name="label_map")(labels)
         label_map = layers.Reshape((height, width_pixels, 1))(label_map)
         x = layers.Concatenate(axis=-1, name="image_and_label")([images, label_map])
-    for i in range(downsamplings):
-        x = layers.Conv2D(width * 2**i, kernel_size, strides=2, padding="same", use_bias=i == 0,
-                          kernel_initializer=_init())(x)
-        if i > 0:
-            x = layers.BatchNormalization()(x)
-        x = layers.LeakyReLU(0.2)(x)
-        if dropout:
-            x = layers.Dropout(dropout)(x)
+    x = judge_body(x, width, downsamplings, kernel_size, "batch", dropout)
     features = layers.Flatten(name="features")(x)  # phi(x), (batch, dim)
-    logits = layers.Dense(1, dtype="float32", kernel_initializer=_init(), name="psi")(features)
+    logits = layers.Dense(1, dtype="float32", kernel_initializer=weight_init(), name="psi")(features)
     if kind == "projection":
-        embedded = layers.Embedding(num_classes, features.shape[-1], embeddings_initializer=_init(),
+        embedded = layers.Embedding(num_classes, features.shape[-1], embeddings_initializer=weight_init(),
                                     name="class_embedding")(labels)  # e_y, (batch, dim)
         projection = layers.Dot(axes=1, name="projection")([embedded, features])  # <e_y, phi(x)>, (batch, 1)
         logits = layers.Add(name="logit", dtype="float32")([logits, projection])

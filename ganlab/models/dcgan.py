@@ -24,11 +24,12 @@ from ganlab._checks import positive_float, positive_int, shape
 from ganlab.models.diversity import MinibatchStdDev
 
 
-def _init():
+def weight_init():
+    """N(0, 0.02), the DCGAN paper's initialisation of every weight."""
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def _base_size(image_shape, upsamplings: int, steps_name: str = "upsamplings") -> int:
+def base_size(image_shape, upsamplings: int, steps_name: str = "upsamplings") -> int:
     height, width, channels = image_shape
     if height != width:
         raise ValueError(f"image_shape must be square, got {height}x{width}; for example (28, 28, 1) or (32, 32, 3).")
@@ -66,7 +67,17 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 
     upsamplings = positive_int("upsamplings", upsamplings, example=2)
     kernel_size = positive_int("kernel_size", kernel_size, example=4)
     refinements = positive_int("refinements", refinements, minimum=0, example=1)
-    base = _base_size(image_shape, upsamplings)
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    images = generator_body(noise, image_shape, width, upsamplings, kernel_size, batch_norm, refinements)
+    return keras.Model(noise, images, name=name)
+
+
+def generator_body(x, image_shape, width: int, upsamplings: int, kernel_size: int, batch_norm: bool = True,
+                   refinements: int = 0):
+    """The DCGAN generator from a flat input tensor ``x`` (noise, or noise and a label's embedding) to images:
+    Dense -> BN -> ReLU, reshaped to a small image, then stride-2 transposed convolutions to tanh (arguments
+    as for :func:`dcgan_generator`, checked by the caller)."""
+    base = base_size(image_shape, upsamplings)
     channels = width * 2 ** (upsamplings - 1)
 
     def normalized(x):
@@ -77,20 +88,19 @@ def dcgan_generator(latent_dim: int = 64, image_shape=(28, 28, 1), width: int = 
     def refined(x):
         for _ in range(refinements):
             x = normalized(layers.Conv2D(x.shape[-1], 3, padding="same", use_bias=not batch_norm,
-                                         kernel_initializer=_init())(x))
+                                         kernel_initializer=weight_init())(x))
         return x
 
-    noise = keras.Input(shape=(latent_dim,), name="noise")
-    x = normalized(layers.Dense(base * base * channels, use_bias=not batch_norm, kernel_initializer=_init())(noise))
+    x = normalized(layers.Dense(base * base * channels, use_bias=not batch_norm, kernel_initializer=weight_init())(x))
     x = refined(layers.Reshape((base, base, channels))(x))
     for _ in range(upsamplings - 1):
         channels //= 2
         x = layers.Conv2DTranspose(max(channels, 1), kernel_size, strides=2, padding="same",
-                                   use_bias=not batch_norm, kernel_initializer=_init())(x)
+                                   use_bias=not batch_norm, kernel_initializer=weight_init())(x)
         x = refined(normalized(x))
-    x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", kernel_initializer=_init())(x)
-    images = layers.Activation("tanh", dtype="float32")(x)
-    return keras.Model(noise, images, name=name)
+    x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same",
+                               kernel_initializer=weight_init())(x)
+    return layers.Activation("tanh", dtype="float32")(x)
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 2, kernel_size: int = 4,
@@ -122,35 +132,42 @@ def dcgan_critic(image_shape=(28, 28, 1), width: int = 32, downsamplings: int = 
                                 0.0, name, minibatch_std)
 
 
-def _judge_arguments(image_shape, width, downsamplings, kernel_size, dropout):
+def judge_arguments(image_shape, width, downsamplings, kernel_size, dropout):
     """The arguments every convolutional discriminator takes, checked (clear errors) and returned."""
     image_shape = shape("image_shape", image_shape, ndim=(3,))
     width = positive_int("width", width, example=32)
     downsamplings = positive_int("downsamplings", downsamplings, example=2)
     kernel_size = positive_int("kernel_size", kernel_size, example=4)
     dropout = positive_float("dropout", dropout, allow_zero=True, maximum=0.95)
-    _base_size(image_shape, downsamplings, "downsamplings")
+    base_size(image_shape, downsamplings, "downsamplings")
     return image_shape, width, downsamplings, kernel_size, dropout
 
 
-def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name,
-                         minibatch_std=False):
-    image_shape, width, downsamplings, kernel_size, dropout = _judge_arguments(image_shape, width, downsamplings,
-                                                                                kernel_size, dropout)
-
-    images = keras.Input(shape=image_shape, name="images")
-    x = images
+def judge_body(x, width: int, downsamplings: int, kernel_size: int, normalization: str | None = "batch",
+               dropout: float = 0.0):
+    """The DCGAN discriminator's convolutions on images ``x``: ``downsamplings`` stride-2 convolutions doubling the
+    channels from ``width``, LeakyReLU(0.2), ``normalization`` ("batch", "layer" or None) after all but the first."""
     for i in range(downsamplings):
         normalized = normalization is not None and i > 0  # never at the input: the first layer sees raw images
-        x = layers.Conv2D(width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=_init(),
+        x = layers.Conv2D(width * 2**i, kernel_size, strides=2, padding="same", kernel_initializer=weight_init(),
                           use_bias=not normalized)(x)
         if normalized:
             x = layers.BatchNormalization()(x) if normalization == "batch" else layers.GroupNormalization(groups=1)(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
+    return x
+
+
+def _convolutional_judge(image_shape, width, downsamplings, kernel_size, normalization, dropout, name,
+                         minibatch_std=False):
+    image_shape, width, downsamplings, kernel_size, dropout = judge_arguments(image_shape, width, downsamplings,
+                                                                                kernel_size, dropout)
+
+    images = keras.Input(shape=image_shape, name="images")
+    x = judge_body(images, width, downsamplings, kernel_size, normalization, dropout)
     if minibatch_std:
         x = MinibatchStdDev()(x)
     x = layers.Flatten()(x)
-    logits = layers.Dense(1, dtype="float32", kernel_initializer=_init(), name="logit")(x)
+    logits = layers.Dense(1, dtype="float32", kernel_initializer=weight_init(), name="logit")(x)
     return keras.Model(images, logits, name=name)

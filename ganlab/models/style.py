@@ -36,7 +36,7 @@ import numpy as np
 from keras import layers, ops
 
 from ganlab._checks import int_sequence, one_of, positive_float, positive_int, shape
-from ganlab.models.dcgan import _base_size
+from ganlab.models.dcgan import base_size
 from ganlab.models.networks import predict
 
 SQRT2 = math.sqrt(2.0)
@@ -478,7 +478,7 @@ def synthesis_network(w_dim: int = 64, image_shape=(28, 28, 1), channels=(64, 64
     image_shape = shape("image_shape", image_shape, ndim=(3,))
     upsamplings = positive_int("upsamplings", upsamplings, minimum=0, example=2)
     style = one_of("style", style, STYLES)
-    base = _base_size(image_shape, upsamplings) if upsamplings else image_shape[0]
+    base = base_size(image_shape, upsamplings) if upsamplings else image_shape[0]
     widths = int_sequence("channels", channels)
     if len(widths) == 1:
         widths = widths * (upsamplings + 1)

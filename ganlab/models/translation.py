@@ -23,10 +23,7 @@ import keras
 from keras import layers
 
 from ganlab._checks import positive_int, shape
-
-
-def _init():
-    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+from ganlab.models.dcgan import weight_init
 
 
 def _check_size(image_shape, downsamplings: int, argument: str) -> None:
@@ -68,27 +65,27 @@ def unet_generator(condition_shape=(28, 28, 1), out_channels: int = 1, width: in
     _check_size(condition_shape, downsamplings, "downsamplings")
 
     condition = keras.Input(shape=condition_shape, name="condition")
-    x = layers.Conv2D(width, 3, padding="same", kernel_initializer=_init(), name="encode_0")(condition)
+    x = layers.Conv2D(width, 3, padding="same", kernel_initializer=weight_init(), name="encode_0")(condition)
     x = layers.LeakyReLU(0.2)(x)
     encoded = [x]
     for i in range(1, downsamplings + 1):
-        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init(),
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=False, kernel_initializer=weight_init(),
                           name=f"encode_{i}")(x)
         x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
         encoded.append(x)
-    x = layers.Conv2D(width * 2**downsamplings, 3, padding="same", use_bias=False, kernel_initializer=_init(),
+    x = layers.Conv2D(width * 2**downsamplings, 3, padding="same", use_bias=False, kernel_initializer=weight_init(),
                       name="bottleneck")(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     for i in reversed(range(downsamplings)):
         x = layers.Conv2DTranspose(width * 2**i, 4, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=_init(), name=f"decode_{i}")(x)
+                                   kernel_initializer=weight_init(), name=f"decode_{i}")(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
         if skips:
             x = layers.Concatenate(name=f"skip_{i}")([x, encoded[i]])
-    x = layers.Conv2D(out_channels, 3, padding="same", kernel_initializer=_init(), name="to_image")(x)
+    x = layers.Conv2D(out_channels, 3, padding="same", kernel_initializer=weight_init(), name="to_image")(x)
     image = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(condition, image, name=name)
 
@@ -121,12 +118,12 @@ def patchgan_discriminator(condition_shape=(28, 28, 1), image_shape=(28, 28, 1),
     image = keras.Input(shape=image_shape, name="image")
     x = layers.Concatenate(name="pair")([condition, image])
     for i in range(downsamplings):
-        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=weight_init(),
                           name=f"down_{i}")(x)
         if i > 0:  # never at the input: the first layer sees raw images
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=_init(), name="patch_logits")(x)
+    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=weight_init(), name="patch_logits")(x)
     return keras.Model([condition, image], logits, name=name)
 
 
@@ -146,10 +143,10 @@ def patch_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings:
     image = keras.Input(shape=image_shape, name="image")
     x = image
     for i in range(downsamplings):
-        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=weight_init(),
                           name=f"down_{i}")(x)
         if i > 0:  # never at the input: the first layer sees raw images
             x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=_init(), name="patch_logits")(x)
+    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=weight_init(), name="patch_logits")(x)
     return keras.Model(image, logits, name=name)
