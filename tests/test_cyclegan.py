@@ -17,9 +17,10 @@ def networks(shape_a=SHAPE, shape_b=SHAPE):
             models.patch_discriminator(shape_b, width=4, name="d_b"))
 
 
-def tiny(seed=0, **kwargs):
+def tiny(seed=0, eager=True, **kwargs):
+    """A CycleGAN of 8x8 images; eager by default, so that a short fit costs no tracing of the four-network step."""
     model = CycleGAN(*networks(), seed=seed, **kwargs)
-    model.compile()
+    model.compile(run_eagerly=eager)
     return model
 
 
@@ -79,29 +80,41 @@ def test_networks_that_do_not_fit_are_named():
         CycleGAN(g_ab, g_ba, d_a, d_b, ema_decay=0.999)
 
 
-def test_four_networks_are_trained_and_saved():
-    model = tiny()
+@pytest.fixture(scope="module")
+def trained():
+    """One CycleGAN trained in graph mode (48 steps), with its weights before training: shared by the tests below."""
+    ganlab.seed(1)
+    model = CycleGAN(*networks(), seed=1)
+    model.compile(keras.optimizers.Adam(2e-3, beta_1=0.5), keras.optimizers.Adam(2e-3, beta_1=0.5))
+    before = [w.copy() for w in model.get_weights()]
+    history = model.fit(unpaired_batches(n=64), epochs=6, verbose=0).history
+    return model, before, history
+
+
+def test_four_networks_are_trained_and_every_term_logged(trained):
+    model, before, history = trained
     assert model.generator_ab is model.generator and model.discriminator_b is model.discriminator
     assert len(model.networks()) == 4
     g_ab, g_ba = model.generator_ab, model.generator_ba
     assert len(model.generator_variables()) == len(g_ab.trainable_variables) + len(g_ba.trainable_variables)
-    before = [w.copy() for w in model.get_weights()]
-    model.fit(unpaired_batches(), epochs=1, verbose=0)
     changed = [not np.allclose(b, a) for b, a in zip(before, model.get_weights())]
     for network in model.networks():  # every network's first kernel moved
         index = next(i for i, w in enumerate(model.weights) if w is network.trainable_variables[0])
         assert changed[index], network.name
-
-
-def test_training_lowers_the_cycle_loss_and_logs_every_term():
-    ganlab.seed(1)
-    model = CycleGAN(*networks(), seed=1)
-    model.compile(keras.optimizers.Adam(2e-3, beta_1=0.5), keras.optimizers.Adam(2e-3, beta_1=0.5))
-    history = model.fit(unpaired_batches(n=64), epochs=6, verbose=0).history
     assert set(history) == {"d_loss", "g_loss", "g_gan", "cycle", "identity"}
     assert history["cycle"][-1] < 0.7 * history["cycle"][0]
-    no_identity = tiny(identity_weight=0.0)
-    assert "identity" not in no_identity.fit(unpaired_batches(), epochs=1, verbose=0).history
+
+
+def first_batch():
+    a, b = next(iter(unpaired_batches()))
+    return {"a": a, "b": b}
+
+
+def test_without_identity_weight_no_identity_term_is_computed_or_logged():
+    _, logs = tiny(identity_weight=0.0).generator_loss(first_batch())
+    assert set(logs) == {"g_loss", "g_gan", "cycle"}
+    _, logs = tiny().generator_loss(first_batch())
+    assert "identity" in logs
 
 
 def test_the_cycle_loss_passed_is_the_one_trained_with():
@@ -111,17 +124,17 @@ def test_the_cycle_loss_passed_is_the_one_trained_with():
         calls.append(1)
         return 2.0 * losses.cycle_consistency_loss(real_a, cycled_a, real_b, cycled_b)
 
-    ganlab.seed(2)
     mine = tiny(seed=2, cycle_loss=doubled, cycle_weight=5.0)
-    initial = mine.get_weights()
-    ganlab.seed(2)
     reference = tiny(seed=2, cycle_weight=10.0)
-    reference.set_weights(initial)
+    reference.set_weights(mine.get_weights())
+    batch = first_batch()
+    mine_loss, mine_logs = mine.generator_loss(batch)
+    reference_loss, reference_logs = reference.generator_loss(batch)
+    assert float(mine_loss) == pytest.approx(float(reference_loss), rel=1e-5)  # 5 x (2 L_cyc) is 10 x L_cyc
+    assert float(mine_logs["cycle"]) == pytest.approx(2 * float(reference_logs["cycle"]), rel=1e-5)
+    calls.clear()
     mine.fit(unpaired_batches(), epochs=1, verbose=0)
-    reference.fit(unpaired_batches(), epochs=1, verbose=0)
-    assert calls  # traced at least once
-    for a, b in zip(mine.get_weights(), reference.get_weights()):  # 5 x (2 L_cyc) is 10 x L_cyc
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert len(calls) == 4  # once in each of the epoch's 4 steps
 
 
 def test_translate_needs_a_direction_and_checks_shapes():
@@ -161,20 +174,20 @@ def test_partner_share_tells_pairs_from_unpaired_batches():
     images, _ = data.load_images("mnist", "test", limit=32)
     assert data.partner_share(images, -images) == 1.0
     assert data.partner_share(images, data.outline(images)) > 0.5
+    assert data.partner_share(images, data.marker(images)) > 0.5
     rng = np.random.default_rng(0)
-    assert data.partner_share(images, data.outline(images[rng.permutation(32)])) < 0.3
+    assert data.partner_share(images, data.marker(images[rng.permutation(32)])) < 0.3
 
 
-def test_save_and_load_round_trip(tmp_path):
-    model = tiny(seed=3)
-    model.fit(unpaired_batches(), epochs=1, verbose=0)
+def test_save_and_load_round_trip(trained, tmp_path):
+    model = trained[0]
     path = str(tmp_path / "cyclegan.weights.h5")
     model.save_weights(path)
     restored = tiny(seed=3)
     restored.load_weights(path)
     for a, b in zip(model.get_weights(), restored.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert int(restored.step_counter.numpy()) == 4
+    assert int(restored.step_counter.numpy()) == 48
     x = domains(4)[1]
     np.testing.assert_allclose(model.translate(x, direction="b_to_a"), restored.translate(x, direction="b_to_a"))
 
@@ -183,16 +196,16 @@ def test_backup_and_restore_resumes_like_an_uninterrupted_run(tmp_path):
     ganlab.seed(4)
     straight = tiny(seed=5)
     initial = straight.get_weights()
-    straight.fit(unpaired_batches(), epochs=2, verbose=0)
+    straight.fit(unpaired_batches(n=16), epochs=2, verbose=0)
 
     backup = str(tmp_path / "backup")
     first = tiny(seed=5)
     first.set_weights(initial)
-    first.fit(unpaired_batches(), epochs=1, verbose=0,
+    first.fit(unpaired_batches(n=16), epochs=1, verbose=0,
               callbacks=[keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
     resumed = tiny(seed=5)  # a new process would build the model afresh
-    resumed.fit(unpaired_batches(), epochs=2, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])
-    assert int(resumed.step_counter.numpy()) == int(straight.step_counter.numpy()) == 8
+    resumed.fit(unpaired_batches(n=16), epochs=2, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert int(resumed.step_counter.numpy()) == int(straight.step_counter.numpy()) == 4  # two steps an epoch
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -206,9 +219,22 @@ def test_outline_is_hollow_and_fixed():
     assert b[0, 6, 5, 0] == -1.0  # the stroke itself is hollow
     assert b[0, 4, 5, 0] == 1.0 and b[0, 8, 5, 0] == 1.0  # white two pixels above and below it
     assert b[0, 1, 5, 0] == -1.0  # and nothing further away
-    np.testing.assert_array_equal(b, data.stylise(image))
+    np.testing.assert_array_equal(b, data.stylise(image, "outline"))
     with pytest.raises(ValueError, match="style"):
         data.stylise(image, "italic")
+
+
+def test_marker_is_bold_dark_ink_on_white_and_fixed():
+    image = -np.ones((1, 12, 12, 1), np.float32)
+    image[0, 6, 3:9] = 1.0  # a horizontal stroke, one pixel thick
+    image[0, 2, 2] = 0.0  # mid-grey is not ink
+    b = data.marker(image)
+    assert set(np.unique(b)) == {-1.0, 1.0}
+    assert b[0, 6, 5, 0] == -1.0 and b[0, 5, 2, 0] == -1.0 and b[0, 7, 9, 0] == -1.0  # the stroke, 1 pixel wider
+    assert b[0, 4, 5, 0] == 1.0 and b[0, 6, 10, 0] == 1.0 and b[0, 2, 2, 0] == 1.0  # white page elsewhere
+    np.testing.assert_array_equal(b, data.stylise(image))  # the default style
+    with pytest.raises(ValueError, match="images must have shape"):
+        data.marker(image[..., 0])
 
 
 def test_unpaired_dataset_orders_each_domain_by_itself():
@@ -232,8 +258,8 @@ def test_unpaired_mnist_halves_are_disjoint_and_test_partners_are_true():
     images, _ = data.load_images("mnist", "train", limit=400)
     order = np.random.default_rng(0).permutation(400)
     np.testing.assert_array_equal(train["a"], images[order[:200]])
-    np.testing.assert_array_equal(train["b"], data.outline(images[order[200:]]))  # B: the other half, styled
+    np.testing.assert_array_equal(train["b"], data.marker(images[order[200:]]))  # B: the other half, styled
     assert not set(order[:200].tolist()) & set(order[200:].tolist())
     test = data.unpaired_arrays("mnist", split="test", limit=50)
-    np.testing.assert_array_equal(test["b"], data.outline(test["a"]))
+    np.testing.assert_array_equal(test["b"], data.marker(test["a"]))
     np.testing.assert_array_equal(test["a_labels"], test["b_labels"])

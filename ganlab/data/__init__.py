@@ -16,6 +16,8 @@ __all__ += ["TASKS", "downsample", "hole_masks", "make_pairs", "paired", "paired
 from ganlab.data.labelled import labelled_dataset, labels_per_class, scarce_labels, semi_supervised_dataset
 
 __all__ += ["labelled_dataset", "labels_per_class", "scarce_labels", "semi_supervised_dataset"]
-from ganlab.data.unpaired import STYLES, outline, partner_share, stylise, unpaired, unpaired_arrays, unpaired_dataset
+from ganlab.data.unpaired import (STYLES, marker, outline, partner_share, stylise, unpaired, unpaired_arrays,
+                                  unpaired_dataset)
 
-__all__ += ["STYLES", "outline", "partner_share", "stylise", "unpaired", "unpaired_arrays", "unpaired_dataset"]
+__all__ += ["STYLES", "marker", "outline", "partner_share", "stylise", "unpaired", "unpaired_arrays",
+            "unpaired_dataset"]

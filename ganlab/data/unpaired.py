@@ -1,17 +1,23 @@
 """Two unpaired domains with a known answer, built from MNIST (notebook 09).
 
-Domain A is MNIST as it is. Domain B is the same digits drawn as **hollow outlines**
-("bubble" digits), made by a fixed function of each image (:func:`outline`):
+Domain A is MNIST as it is: thin white chalk-like strokes with grey edges on black. Domain B,
+by default, is the same digits written with a **marker on paper** (:func:`marker`), a fixed
+function of each image:
 
-    stroke  = pixels brighter than mid-grey (the digit's ink, binarised)
-    thick   = stroke dilated by a disc of radius 2 (every pixel within 2 of the ink)
-    outline = thick and not stroke: white where thick, black inside the stroke and around it
+    stroke = pixels brighter than mid-grey (the digit's ink, binarised)
+    thick  = stroke dilated by a 3x3 square (every pixel next to the ink)
+    marker = black (-1) where thick, white (+1) elsewhere: bold dark strokes on a light page
 
-Why this style: a person sees it at once; it keeps the digit (a classifier can read it);
-it is local, so a 28x28 U-Net can learn both directions (each output pixel depends on
-a 5x5 neighbourhood of the input); and it **loses** details of A that B does not show:
-the grey levels at the edges of the strokes (binarised away). A translator B -> A must
-guess them, which is what lets notebook 09 detect a translator A -> B that hides them.
+Why this style: a person sees it at once, and so does a discriminator: an untouched A image
+(white strokes on black) looks nothing like B, so a translator that does nothing is rejected
+from the first step. It keeps the digit (a classifier can read it); it is local, so a 28x28
+U-Net can learn both directions (each output pixel depends on a 3x3 neighbourhood of the
+input); and it **loses** details of A that B does not show: the grey levels at the edges of
+the strokes (binarised away) and the exact stroke width. A translator B -> A must guess them,
+which is what lets notebook 09 detect a translator A -> B that hides them.
+
+``style="outline"`` gives the hollow outlines of :func:`outline` instead (white outlines on
+black): close to A, so close that CycleGAN's translators can stay near the identity.
 
 For training, A and B come from **disjoint halves** of the training set (shuffled by
 ``seed``): no image in A has its partner in B, so nothing pairs them. On the test set
@@ -27,7 +33,7 @@ from ganlab._checks import one_of, positive_int
 from ganlab.data.images import load_images
 from ganlab.data.pipeline import new_epoch_counter
 
-STYLES = ("outline",)
+STYLES = ("marker", "outline")
 
 
 def _disc(radius: int) -> np.ndarray:
@@ -46,13 +52,27 @@ def outline(images, radius: int = 2) -> np.ndarray:
     return np.where(thick & ~stroke, 1.0, -1.0).astype(np.float32)[..., None]
 
 
-def stylise(images, style: str = "outline") -> np.ndarray:
+def marker(images, width: int = 1) -> np.ndarray:
+    """Domain B of an A image: (n, H, W, 1) in [-1, 1] -> bold dark strokes on white (n, H, W, 1), -1 or +1.
+
+    The ink (pixels > 0) is dilated by a square of side 2 * width + 1, drawn black (-1) on a white (+1) page.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[-1] != 1:
+        raise ValueError(f"images must have shape (n, H, W, 1), grey digits in [-1, 1]; got {images.shape}.")
+    width = positive_int("width", width, example=1)
+    stroke = images[..., 0] > 0
+    thick = ndimage.binary_dilation(stroke, structure=np.ones((1, 2 * width + 1, 2 * width + 1), bool))
+    return np.where(thick, -1.0, 1.0).astype(np.float32)[..., None]
+
+
+def stylise(images, style: str = "marker") -> np.ndarray:
     """The B partner of each A image, (n, H, W, 1) in [-1, 1]: a fixed function of the image, the known answer."""
-    one_of("style", style, STYLES)
-    return outline(images)
+    style = one_of("style", style, STYLES)
+    return marker(images) if style == "marker" else outline(images)
 
 
-def unpaired_arrays(name: str = "mnist", style: str = "outline", split: str = "train", limit: int | None = None,
+def unpaired_arrays(name: str = "mnist", style: str = "marker", split: str = "train", limit: int | None = None,
                     seed: int = 0) -> dict:
     """The two domains as arrays, with their class labels.
 
@@ -108,7 +128,7 @@ def unpaired_dataset(a, b, batch_size: int = 32, seed: int = 0) -> tf.data.Datas
     return dataset
 
 
-def unpaired(name: str = "mnist", style: str = "outline", batch_size: int = 32, limit: int | None = None,
+def unpaired(name: str = "mnist", style: str = "marker", batch_size: int = 32, limit: int | None = None,
              seed: int = 0) -> tf.data.Dataset:
     """A ``tf.data`` pipeline of unpaired (a, b) batches from the training set's two disjoint halves, for CycleGAN."""
     domains = unpaired_arrays(name, style, "train", limit, seed)
