@@ -89,3 +89,37 @@ def test_adversarial_loss_mistakes_are_named(mistake, phrase):
 def test_adversarial_loss_unwritten():
     fails(nb09.check_adversarial_loss(not_written), "not written yet")
     fails(nb09.check_adversarial_loss(lambda s: 1.0), "the loss is")
+
+
+# -- the discriminators' loss -----------------------------------------------------------------------------------
+
+def discriminator(real, fake, **mistake):
+    values = {"real": ops.square(real - 1.0), "fake": ops.square(fake + 1.0 if mistake.get("minus_one") else fake)}
+    if mistake.get("swapped"):
+        values = {"real": ops.square(fake - 1.0), "fake": ops.square(real)}
+    reduce = ops.sum if mistake.get("summed") else ops.mean
+    value = reduce(values["real"]) + (0.0 if mistake.get("only_real") else reduce(values["fake"]))
+    return value if mistake.get("no_half") else 0.5 * value
+
+
+def test_discriminator_loss_right_answers():
+    passes(nb09.check_discriminator_loss(discriminator))
+    passes(nb09.check_discriminator_loss(losses.least_squares_discriminator_loss))
+
+
+@pytest.mark.parametrize("mistake, phrase", [
+    (dict(no_half=True), "twice the right one"),
+    (dict(swapped=True), "the other way round"),
+    (dict(minus_one=True), "not -1"),
+    (dict(summed=True), "summed"),
+    (dict(only_real=True), "only the real term"),
+], ids=["no-half", "swapped", "minus-one", "sum", "only-real"])
+def test_discriminator_loss_mistakes_are_named(mistake, phrase):
+    fails(nb09.check_discriminator_loss(lambda r, f: discriminator(r, f, **mistake)), phrase)
+
+
+def test_discriminator_loss_cross_entropy_and_unwritten():
+    fails(nb09.check_discriminator_loss(lambda r, f: ops.mean(ops.softplus(-r)) + ops.mean(ops.softplus(f))),
+          "cross-entropy")
+    fails(nb09.check_discriminator_loss(not_written), "not written yet")
+    fails(nb09.check_discriminator_loss(lambda r, f: ops.ones((4,))), "one number")

@@ -1,5 +1,6 @@
 """Checks for notebook 09 (CycleGAN): the cycle-consistency loss and the generators' least-squares adversarial
-loss, both of which then train the notebook's model."""
+loss, both of which then train the notebook's model, and the discriminators' least-squares loss, with which the
+notebook judges a translator that swaps two classes."""
 from __future__ import annotations
 
 import numpy as np
@@ -136,3 +137,50 @@ def check_adversarial_loss(fn) -> Feedback:
             return wrong(message)
     return wrong(f"on the test scores the loss is {truth:.4f}; yours gives {float(got):.4f}. It is mean (s - 1)^2 over "
                  "every patch.")
+
+
+# -- the discriminators' least-squares loss --------------------------------------------------------------------
+
+def reference_discriminator_loss(real_scores, fake_scores, swapped=False, no_half=False, summed=False,
+                                 cross_entropy=False, minus_one=False, only_real=False):
+    """1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2; the keywords make the usual mistakes."""
+    real, fake = np.asarray(real_scores, np.float64), np.asarray(fake_scores, np.float64)
+    if swapped:
+        real, fake = fake, real
+    if cross_entropy:  # notebook 01's -log D(x) - log(1 - D(G(z)))
+        real_values, fake_values = np.logaddexp(0.0, -real), np.logaddexp(0.0, fake)
+    else:
+        real_values, fake_values = (real - 1.0) ** 2, (fake + 1.0) ** 2 if minus_one else fake**2
+    reduce = np.sum if summed else np.mean
+    value = reduce(real_values) if only_real else reduce(real_values) + reduce(fake_values)
+    return value if no_half or cross_entropy else 0.5 * value  # notebook 01's loss has no 1/2
+
+
+def check_discriminator_loss(fn) -> Feedback:
+    """Mark ``fn(real_scores, fake_scores)`` -> 1/2 mean (real_scores - 1)^2 + 1/2 mean fake_scores^2."""
+    rng = np.random.default_rng(11)
+    real, fake = rng.normal(0.7, 0.5, (4, 7, 7, 1)), rng.normal(0.2, 0.5, (4, 7, 7, 1))
+    got = _traced(fn, [real, fake], "your discriminator loss")
+    if isinstance(got, Feedback):
+        return got
+    if got.shape != ():
+        return wrong(f"return one number; yours has shape {got.shape}. Take the mean over every patch of every image.")
+    truth = reference_discriminator_loss(real, fake)
+    if np.isclose(got, truth, rtol=1e-4):
+        return correct("D pushes the scores of real patches towards 1 and those of generated patches towards 0; the "
+                       "1/2 halves its steps against the generators'. The swap below is judged with your loss.")
+    mistakes = [
+        (dict(no_half=True), "your loss is twice the right one: CycleGAN halves the discriminator's loss, "
+         "1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2."),
+        (dict(swapped=True), "you pushed real patches towards 0 and generated ones towards 1: the other way round."),
+        (dict(minus_one=True), "generated patches are pushed towards 0, not -1: 1/2 mean s_fake^2."),
+        (dict(summed=True), "you summed over the patches; take the mean over every patch of every image."),
+        (dict(cross_entropy=True), "you used the cross-entropy of notebook 01; CycleGAN's discriminators are trained by "
+         "least squares: 1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2."),
+        (dict(only_real=True), "your loss has only the real term; add 1/2 mean s_fake^2 for the generated patches."),
+    ]
+    for keywords, message in mistakes:
+        if np.isclose(got, reference_discriminator_loss(real, fake, **keywords), rtol=1e-4):
+            return wrong(message)
+    return wrong(f"on the test scores the loss is {truth:.4f}; yours gives {float(got):.4f}. It is "
+                 "1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2 over every patch.")
