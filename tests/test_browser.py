@@ -43,7 +43,7 @@ def _free_port() -> int:
 @pytest.fixture
 def jupyter_lab(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from ganlab import widgets\nplayground = widgets.Playground(batch_size=64, seed=0)")])
+        "from ganlab.views import widgets\nplayground = widgets.Playground(batch_size=64, seed=0)")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, tmp_path / "playground.ipynb")
     port = _free_port()

@@ -1,4 +1,4 @@
-"""pix2pix (ganlab.translation), its networks, the paired tasks, PSNR/SSIM and the fake detector."""
+"""pix2pix (ganlab.training.pix2pix), its networks, the paired tasks, PSNR/SSIM and the fake detector."""
 import math
 
 import keras

@@ -176,7 +176,7 @@ def _learner_loss(fn, fake_logits, generated, target, l1_weight):
 
 
 def check_generator_loss(fn) -> Feedback:
-    """Mark ``fn(fake_logits, generated, target, l1_weight)`` -> pix2pix's L_G, a scalar (see ``ganlab.translation``)."""
+    """Mark ``fn(fake_logits, generated, target, l1_weight)`` -> pix2pix's L_G, a scalar (see ``ganlab.training.pix2pix``)."""
     fake_logits, generated, target = _loss_case()
     l1_weight = 10.0
     got = _learner_loss(fn, fake_logits, generated, target, l1_weight)
