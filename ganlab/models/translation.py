@@ -90,6 +90,18 @@ def unet_generator(condition_shape=(28, 28, 1), out_channels: int = 1, width: in
     return keras.Model(condition, image, name=name)
 
 
+def _patch_logits(x, width: int, downsamplings: int):
+    """A PatchGAN's layers on ``x``: stride-2 4x4 convolutions (LeakyReLU 0.2, batch norm after the first), then a
+    3x3 convolution to one logit per position."""
+    for i in range(downsamplings):
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=weight_init(),
+                          name=f"down_{i}")(x)
+        if i > 0:  # never at the input: the first layer sees raw images
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    return layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=weight_init(), name="patch_logits")(x)
+
+
 def patchgan_discriminator(condition_shape=(28, 28, 1), image_shape=(28, 28, 1), width: int = 32,
                            downsamplings: int = 2, name: str = "patchgan") -> keras.Model:
     """A PatchGAN: [(batch, H, W, C_cond), (batch, H, W, C_img)] -> (batch, H / 2^d, W / 2^d, 1) logits.
@@ -117,13 +129,7 @@ def patchgan_discriminator(condition_shape=(28, 28, 1), image_shape=(28, 28, 1),
     condition = keras.Input(shape=condition_shape, name="condition")
     image = keras.Input(shape=image_shape, name="image")
     x = layers.Concatenate(name="pair")([condition, image])
-    for i in range(downsamplings):
-        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=weight_init(),
-                          name=f"down_{i}")(x)
-        if i > 0:  # never at the input: the first layer sees raw images
-            x = layers.BatchNormalization()(x)
-        x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=weight_init(), name="patch_logits")(x)
+    logits = _patch_logits(x, width, downsamplings)
     return keras.Model([condition, image], logits, name=name)
 
 
@@ -142,11 +148,5 @@ def patch_discriminator(image_shape=(28, 28, 1), width: int = 32, downsamplings:
 
     image = keras.Input(shape=image_shape, name="image")
     x = image
-    for i in range(downsamplings):
-        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=weight_init(),
-                          name=f"down_{i}")(x)
-        if i > 0:  # never at the input: the first layer sees raw images
-            x = layers.BatchNormalization()(x)
-        x = layers.LeakyReLU(0.2)(x)
-    logits = layers.Conv2D(1, 3, padding="same", dtype="float32", kernel_initializer=weight_init(), name="patch_logits")(x)
+    logits = _patch_logits(x, width, downsamplings)
     return keras.Model(image, logits, name=name)
