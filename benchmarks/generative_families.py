@@ -14,8 +14,9 @@ Measurement time is not counted in the budgets.
     python benchmarks/generative_families.py --cpu-seconds 60 --checkpoints 2   # a smoke run
     python benchmarks/generative_families.py --dataset fashion_mnist --cpu-seconds 300
 
-Writes ``result.json``, ``curves.png`` and ``samples.png`` to ``--out``
-(default ``benchmarks/results/generative_families/<dataset>``).
+Writes ``result.json`` (shipped with the package, read by notebook 10 through ``families.load``),
+``curves.png``, ``samples.png`` and ``table.md`` to ``--out``
+(default ``ganlab/experiments/results/families/<dataset>``).
 """
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ from ganlab.experiments import families, recipes  # noqa: E402
 from ganlab.training import VAE, Diffusion  # noqa: E402
 from ganlab.views import plots  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent / "results" / "generative_families"
 
 
 def build(family: str, seed: int, dataset: str):
@@ -67,7 +67,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    out = args.out or ROOT / args.dataset
+    out = args.out or families.STORED / args.dataset
     out.mkdir(parents=True, exist_ok=True)
     tf.config.threading.set_inter_op_parallelism_threads(2)
 
@@ -121,6 +121,7 @@ def main(argv=None) -> dict:
         ax.set_title(f"{family}: FD {last['FD']:.0f}, readable {last['readable']:.0%}", fontsize=9)
     fig.tight_layout()
     fig.savefig(out / "samples.png", dpi=100)
+    (out / "table.md").write_text(families.table(result) + "\n")
     return result
 
 

@@ -54,3 +54,18 @@ def test_train_for_stops_after_the_budget():
     model = Counter()
     spent = families.train_for(model, data.array_dataset(np.zeros((8, 2), np.float32), 4), cpu_seconds=0.05, chunk=3)
     assert spent.steps == 3 * model.calls and spent.cpu_seconds >= 0.05 and model.calls >= 1
+
+
+def test_a_stored_comparison_is_tabled_from_its_numbers(tmp_path):
+    row = {"cpu_seconds": 600.4, "wall_seconds": 900.0, "steps": 7200, "FD": 12.345, "precision": 0.71,
+           "recall": 0.93, "density": 0.8, "coverage": 0.6, "readable": 0.88, "memorisation": 1.5}
+    result = {"families": {"gan": {"curve": [dict(row, FD=80.0), row], "ms_per_image": 0.25},
+                           "diffusion": {"curve": [dict(row, FD=432.1)], "ms_per_image": 15.0,
+                                         "ddim": {"5": dict(row, FD=999.0, ms_per_image=3.5)}}},
+              "real": dict(row, FD=1.3)}
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "result.json").write_text(__import__("json").dumps(result))
+    text = families.table(families.load("mnist", folder=tmp_path))
+    assert "| gan | 600 | 7,200 | 12.3 | 0.71 |" in text     # the last measurement, not the first
+    assert "| diffusion | 600 | 7,200 | 432 |" in text and "| 5 | 999 |" in text and "| 1.3 |" in text
+    assert families.load("fashion_mnist", folder=tmp_path) is None

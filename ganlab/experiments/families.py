@@ -6,11 +6,15 @@ thread of this process, which other programs on the machine do not inflate). :fu
 samples the same way for every family: the Fréchet distance, precision, recall, density and coverage
 in the shipped classifier's feature space (``ganlab.metrics``), the readable share
 (``ganlab.metrics.readable_fraction``), and the memorisation ratio. :func:`seconds_per_image` times sampling.
+The longer comparison of ``benchmarks/generative_families.py`` is stored with the package (:data:`STORED`);
+:func:`load` reads it and :func:`table` prints it.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +22,9 @@ from ganlab._checks import positive_float, positive_int
 from ganlab.metrics.distribution import memorisation, precision_recall_density_coverage
 from ganlab.metrics.fidelity import features_and_probabilities, frechet_distance_features
 from ganlab.metrics.readable import readable_fraction
+
+STORED = Path(__file__).resolve().parent / "results" / "families"
+COLUMNS = ("FD", "precision", "recall", "density", "coverage", "readable", "memorisation")
 
 
 @dataclasses.dataclass
@@ -94,3 +101,30 @@ def scores(images, ref: Reference, k: int = 5) -> dict:
     return {"FD": frechet_distance_features(ref.test_features, features), "precision": quality.precision,
             "recall": quality.recall, "density": quality.density, "coverage": quality.coverage,
             "readable": readable_fraction(images, ref.dataset), "memorisation": copied.distance_ratio}
+
+
+def load(dataset: str = "mnist", folder=STORED) -> dict | None:
+    """The stored result of ``benchmarks/generative_families.py`` for ``dataset`` ("mnist" or
+    "fashion_mnist"), or ``None`` when this installation has none."""
+    path = Path(folder) / dataset / "result.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def table(result: dict) -> str:
+    """A markdown table of a stored result: each family's last measurement, its training CPU time and steps,
+    and the CPU milliseconds per sampled image; then the diffusion model's quality against DDIM steps."""
+    lines = ["| family | CPU s | steps | " + " | ".join(COLUMNS) + " | CPU ms per image |",
+             "| --- " * (len(COLUMNS) + 4) + "|"]
+    for family, entry in result["families"].items():
+        last = entry["curve"][-1]
+        lines.append(f"| {family} | {last['cpu_seconds']:.0f} | {last['steps']:,} | "
+                     + " | ".join(f"{last[key]:.3g}" for key in COLUMNS) + f" | {entry['ms_per_image']:.2f} |")
+    if "real" in result:
+        real = result["real"]
+        lines.append("| real test images | | | " + " | ".join(f"{real[key]:.3g}" for key in COLUMNS) + " | |")
+    ddim = result["families"].get("diffusion", {}).get("ddim")
+    if ddim:
+        lines += ["", "| DDIM steps | FD | precision | recall | readable | CPU ms per image |", "| --- " * 6 + "|"]
+        lines += [f"| {steps} | {row['FD']:.3g} | {row['precision']:.3g} | {row['recall']:.3g} | {row['readable']:.3g} | "
+                  f"{row['ms_per_image']:.2f} |" for steps, row in ddim.items()]
+    return "\n".join(lines)
