@@ -45,8 +45,10 @@ def test_many_steps_per_call_give_the_same_training():
         gan.compile(*(keras.optimizers.Adam(1e-3) for _ in range(2)), steps_per_execution=per_call)
         gan.fit(data.ring().dataset(batch_size=32, n_samples=32 * 20, seed=0), epochs=1, verbose=0)
         weights.append(gan.generator.get_weights() + gan.discriminator.get_weights())
+    # Ten steps inside one graph may sum in another order than ten separate calls: allow float noise (a few
+    # 1e-6 after 20 steps), far below one Adam step (1e-3), which a dropped or repeated step would show.
     for a, b in zip(*weights):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=5e-5)
 
 
 def test_build_names_the_methods_when_one_is_unknown():
