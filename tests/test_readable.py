@@ -50,3 +50,32 @@ def test_wrong_inputs_say_what_to_pass():
         readable.calibration("cifar10")
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         metrics.readable_fraction(np.full((4, 28, 28, 1), 255.0))
+
+
+def test_the_calibration_kept_on_disk_is_the_one_computed(mnist_path, tmp_path, monkeypatch):
+    """Read back from the cache file it equals a fresh computation; a damaged file is recomputed and rewritten,
+    and a file under another key (other code, classifier or data) is never read."""
+    monkeypatch.setenv(readable.CACHE_ENV, str(tmp_path))
+    readable.calibration.cache_clear()
+    fresh = readable.calibration("mnist", use_cache=False)
+    assert not any(tmp_path.iterdir()), "use_cache=False must not write"
+    written = readable.calibration("mnist")
+    path = readable.cache_file("mnist")
+    assert path.exists() and path.parent == tmp_path
+    readable.calibration.cache_clear()
+    loaded = readable.calibration("mnist")
+    for result in (written, loaded):
+        np.testing.assert_allclose(result["reference"], fresh["reference"], rtol=1e-6, atol=1e-6)
+        assert result["distance"] == pytest.approx(fresh["distance"], rel=1e-6)
+        for a, b in zip(result["pixels"], fresh["pixels"]):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+    # A file cut short (an interrupted write by an older version, a full disk) is not trusted.
+    path.write_bytes(path.read_bytes()[:1000])
+    readable.calibration.cache_clear()
+    assert readable.calibration("mnist")["distance"] == pytest.approx(fresh["distance"], rel=1e-6)
+    with np.load(path) as repaired:
+        assert repaired["reference"].shape == fresh["reference"].shape
+    # A wrong file under the right name is what the key prevents: a different key gives a different name.
+    monkeypatch.setattr(readable, "FILES", {"mnist.npz": "0" * 64})
+    assert readable.cache_file("mnist") != path
+    readable.calibration.cache_clear()

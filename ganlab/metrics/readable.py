@@ -28,11 +28,19 @@ classifier and a person agree about 70% of the time: read the fraction over 64 o
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
 from ganlab._checks import one_of
 from ganlab.data import load_images
+from ganlab.data.images import FILES
+from ganlab.metrics import fidelity
+from ganlab.metrics.classifier import MANIFEST
 from ganlab.metrics.fidelity import _check_images, features_and_probabilities
 
 # The least top-class probability that counts as confident, per dataset (see the module's docstring).
@@ -64,14 +72,26 @@ def _nearest_distance(features: np.ndarray, reference: np.ndarray, chunk: int = 
     return np.concatenate(distances)
 
 
-@functools.lru_cache(maxsize=2)
-def calibration(dataset: str = "mnist") -> dict:
-    """The reference features and limits for ``dataset``, from 10,000 training images (once: 10-20 s on 2 cores).
+CACHE_ENV = "GANLAB_CACHE_DIR"
 
-    Returns ``{"reference": (5000, 128) features, "distance": limit, "pixels": (low (3,), high (3,)),
-    "probability": p}``.
+
+def cache_file(dataset: str) -> Path:
+    """Where :func:`calibration` keeps its result for ``dataset`` between sessions.
+
+    The folder is ``$GANLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/ganlab``, else ``~/.cache/ganlab``. The name
+    carries a hash of everything the result depends on: this module's and the feature extractor's code, the
+    classifiers' checksums and the dataset files' published checksums. Change any of them and the old file is
+    simply not found again (delete the folder to reclaim the space).
     """
-    one_of("dataset", dataset, tuple(PROBABILITY))
+    folder = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganlab"
+    key = hashlib.sha256()
+    for part in (Path(__file__).read_bytes(), Path(fidelity.__file__).read_bytes(), MANIFEST.read_bytes(),
+                 repr(sorted(FILES.items())).encode()):
+        key.update(part)
+    return Path(folder).expanduser() / f"readable-{dataset}-{key.hexdigest()[:16]}.npz"
+
+
+def _compute_calibration(dataset: str) -> dict:
     images, _ = load_images(dataset, "train")
     reference, _ = features_and_probabilities(images[:REFERENCE_SIZE], dataset)
     held_out = images[REFERENCE_SIZE:2 * REFERENCE_SIZE]
@@ -79,6 +99,39 @@ def calibration(dataset: str = "mnist") -> dict:
     limit = float(np.percentile(_nearest_distance(held_out_features, reference), DISTANCE_QUANTILE))
     low, high = np.percentile(_pixel_statistics(held_out), PIXEL_QUANTILES, axis=0)
     return {"reference": reference, "distance": limit, "pixels": (low, high), "probability": PROBABILITY[dataset]}
+
+
+@functools.lru_cache(maxsize=4)
+def calibration(dataset: str = "mnist", use_cache: bool = True) -> dict:
+    """The reference features and limits for ``dataset``, from 10,000 training images.
+
+    Computed once (3-5 s on 2 cores) and kept in :func:`cache_file`, as tools for the Fréchet Inception
+    Distance keep the statistics of their reference images; ``use_cache=False`` recomputes without reading
+    or writing the file. A folder that cannot be written only costs the time.
+
+    Returns ``{"reference": (5000, 128) features, "distance": limit, "pixels": (low (3,), high (3,)),
+    "probability": p}``.
+    """
+    one_of("dataset", dataset, tuple(PROBABILITY))
+    if not use_cache:
+        return _compute_calibration(dataset)
+    path = cache_file(dataset)
+    try:
+        with np.load(path) as stored:
+            return {"reference": stored["reference"], "distance": float(stored["distance"]),
+                    "pixels": (stored["low"], stored["high"]), "probability": PROBABILITY[dataset]}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # absent, unreadable or from an interrupted write: compute it
+        pass
+    result = _compute_calibration(dataset)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as file:
+            np.savez(file, reference=result["reference"], distance=result["distance"], low=result["pixels"][0],
+                     high=result["pixels"][1])
+        os.replace(file.name, path)  # atomic: a parallel reader sees the old state or the whole file
+    except OSError:
+        pass
+    return result
 
 
 def is_readable(images, dataset: str = "mnist") -> np.ndarray:
