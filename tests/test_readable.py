@@ -52,16 +52,25 @@ def test_wrong_inputs_say_what_to_pass():
         metrics.readable_fraction(np.full((4, 28, 28, 1), 255.0))
 
 
-def test_the_calibration_kept_on_disk_is_the_one_computed(mnist_path, tmp_path, monkeypatch):
+@pytest.fixture
+def small_calibration(mnist_path, tmp_path, monkeypatch):
+    """A calibration from 500 + 500 images (the same code, a tenth of the time) kept in a folder of its own;
+    forgotten afterwards, so that no other test sees it."""
+    monkeypatch.setenv(readable.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(readable, "REFERENCE_SIZE", 500)
+    readable.calibration.cache_clear()
+    yield tmp_path
+    readable.calibration.cache_clear()
+
+
+def test_the_calibration_kept_on_disk_is_the_one_computed(small_calibration, monkeypatch):
     """Read back from the cache file it equals a fresh computation; a damaged file is recomputed and rewritten,
     and a file under another key (other code, classifier or data) is never read."""
-    monkeypatch.setenv(readable.CACHE_ENV, str(tmp_path))
-    readable.calibration.cache_clear()
     fresh = readable.calibration("mnist", use_cache=False)
-    assert not any(tmp_path.iterdir()), "use_cache=False must not write"
+    assert not any(small_calibration.iterdir()), "use_cache=False must not write"
     written = readable.calibration("mnist")
     path = readable.cache_file("mnist")
-    assert path.exists() and path.parent == tmp_path
+    assert path.exists() and path.parent == small_calibration
     readable.calibration.cache_clear()
     loaded = readable.calibration("mnist")
     for result in (written, loaded):
@@ -78,4 +87,16 @@ def test_the_calibration_kept_on_disk_is_the_one_computed(mnist_path, tmp_path, 
     # A wrong file under the right name is what the key prevents: a different key gives a different name.
     monkeypatch.setattr(readable, "FILES", {"mnist.npz": "0" * 64})
     assert readable.cache_file("mnist") != path
-    readable.calibration.cache_clear()
+
+
+def test_a_failed_cache_write_leaves_no_file_behind(small_calibration, monkeypatch):
+    """A write that fails half way (a full disk) still returns the calibration and leaves the folder clean."""
+
+    def full_disk(file, **arrays):
+        file.write(b"PK")  # a few bytes reach the temporary file before the disk fills
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(readable.np, "savez", full_disk)
+    result = readable.calibration("mnist")
+    assert result["reference"].shape == (500, 128)
+    assert list(small_calibration.iterdir()) == [], "the temporary file must be removed when the write fails"

@@ -39,7 +39,7 @@ import numpy as np
 from ganlab._checks import one_of
 from ganlab.data import load_images
 from ganlab.data.images import FILES
-from ganlab.metrics import fidelity
+from ganlab.metrics import classifier, fidelity
 from ganlab.metrics.classifier import MANIFEST
 from ganlab.metrics.fidelity import _check_images, features_and_probabilities
 
@@ -85,8 +85,8 @@ def cache_file(dataset: str) -> Path:
     """
     folder = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganlab"
     key = hashlib.sha256()
-    for part in (Path(__file__).read_bytes(), Path(fidelity.__file__).read_bytes(), MANIFEST.read_bytes(),
-                 repr(sorted(FILES.items())).encode()):
+    for part in (Path(__file__).read_bytes(), Path(fidelity.__file__).read_bytes(),
+                 Path(classifier.__file__).read_bytes(), MANIFEST.read_bytes(), repr(sorted(FILES.items())).encode()):
         key.update(part)
     return Path(folder).expanduser() / f"readable-{dataset}-{key.hexdigest()[:16]}.npz"
 
@@ -120,17 +120,20 @@ def calibration(dataset: str = "mnist", use_cache: bool = True) -> dict:
         with np.load(path) as stored:
             return {"reference": stored["reference"], "distance": float(stored["distance"]),
                     "pixels": (stored["low"], stored["high"]), "probability": PROBABILITY[dataset]}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # absent, unreadable or from an interrupted write: compute it
-        pass
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # absent, unreadable or left by an interrupted write: compute it
     result = _compute_calibration(dataset)
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as file:
+            temporary = Path(file.name)
             np.savez(file, reference=result["reference"], distance=result["distance"], low=result["pixels"][0],
                      high=result["pixels"][1])
-        os.replace(file.name, path)  # atomic: a parallel reader sees the old state or the whole file
+        os.replace(temporary, path)  # atomic: a parallel reader sees the old state or the whole file
     except OSError:
-        pass
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)  # a full disk or a vanished folder leaves nothing behind
     return result
 
 
