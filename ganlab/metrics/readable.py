@@ -40,7 +40,6 @@ from ganlab._checks import one_of
 from ganlab.data import load_images
 from ganlab.data.images import FILES
 from ganlab.metrics import classifier, fidelity
-from ganlab.metrics.classifier import MANIFEST
 from ganlab.metrics.fidelity import _check_images, features_and_probabilities
 
 # The least top-class probability that counts as confident, per dataset (see the module's docstring).
@@ -85,8 +84,8 @@ def cache_file(dataset: str) -> Path:
     """
     folder = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganlab"
     key = hashlib.sha256()
-    for part in (Path(__file__).read_bytes(), Path(fidelity.__file__).read_bytes(),
-                 Path(classifier.__file__).read_bytes(), MANIFEST.read_bytes(), repr(sorted(FILES.items())).encode()):
+    for part in (Path(__file__).read_bytes(), Path(fidelity.__file__).read_bytes(), Path(classifier.__file__).read_bytes(),
+                 classifier.MANIFEST.read_bytes(), repr(sorted(FILES.items())).encode()):
         key.update(part)
     return Path(folder).expanduser() / f"readable-{dataset}-{key.hexdigest()[:16]}.npz"
 
