@@ -84,8 +84,8 @@ def cache_file(dataset: str) -> Path:
     """
     folder = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ganlab"
     key = hashlib.sha256()
-    for part in (Path(__file__).read_bytes(), Path(fidelity.__file__).read_bytes(), Path(classifier.__file__).read_bytes(),
-                 classifier.MANIFEST.read_bytes(), repr(sorted(FILES.items())).encode()):
+    sources = (Path(__file__), Path(fidelity.__file__), Path(classifier.__file__), classifier.MANIFEST)
+    for part in [source.read_bytes() for source in sources] + [repr(sorted(FILES.items())).encode()]:
         key.update(part)
     return Path(folder).expanduser() / f"readable-{dataset}-{key.hexdigest()[:16]}.npz"
 
