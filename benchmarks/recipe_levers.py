@@ -1,4 +1,4 @@
-"""Screen the levers of the DCGAN recipe on MNIST at equal CPU time (issue 19).
+"""Screen the levers of the DCGAN recipe on MNIST at equal CPU time.
 
 Each named variant changes one thing (or a few) against the old defaults
 (``dcgan_generator()``, ``dcgan_discriminator()``, width 32, batch 64, Adam 2e-4

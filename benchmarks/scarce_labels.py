@@ -1,4 +1,4 @@
-"""Does GAN-made data help when labels are scarce? Test accuracy of one small classifier (issue 16, notebook 06).
+"""Does GAN-made data help when labels are scarce? Test accuracy of one small classifier (notebook 06).
 
 MNIST and Fashion-MNIST with 10 and 100 labels per class, each with several seeds (the seed
 fixes the labelled split, the initial weights and the batches), and four methods:

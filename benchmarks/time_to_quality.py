@@ -14,11 +14,11 @@ MNIST classifier features, fixed noise, against the test set). Two targets:
 * the reference's: the median distance (5,000 samples) of its last three epochs (its
   distance swings from epoch to epoch); reported, the training time each needs to
   first reach it and their ratio;
-* issue 19's: FD 40, 20 and 10 with 10,000 samples (real training images score about
+* near-real digits: FD 40, 20 and 10 with 10,000 samples (real training images score about
   1.5), within a budget of 1,800 CPU-seconds, 15 minutes on two busy cores; reported,
   the CPU seconds to each, for the defaults ("old": width 32, Adam 2e-4 for both, no
   weight average, what ``dcgan_generator()``, ``dcgan_discriminator()``, ``GAN()`` and
-  ``compile()`` give) and for the recipe that issue 19's lever screen chose
+  ``compile()`` give) and for the recipe that the lever screen chose
   (``recipes.fast_dcgan()``, "recipe"; ``benchmarks/recipe_levers.py``).
 
 Measurement time is excluded. Time is counted twice: as wall-clock seconds, and as
@@ -129,7 +129,7 @@ def with_ema():
 
 
 def fast_recipe():
-    """issue 19's winner, ``recipes.fast_dcgan()``: a deeper generator, its rate raised, sampled from its EMA."""
+    """The lever screen's winner, ``recipes.fast_dcgan()``: a deeper generator, its rate raised, sampled from its EMA."""
     return recipes.fast_dcgan()
 
 

@@ -4,7 +4,7 @@
 * no stderr stream and no warning in a stored output;
 * no markdown cell over ``MARKDOWN_LIMIT`` characters (split a wall of text into several cells);
 * no internal words: issue numbers ("issue 19", "#19") or "the issue's goal" in notebooks, README.md,
-  docs/, and the docstrings, comments and messages of ``ganlab/``.
+  docs/, and the docstrings, comments and messages of ``ganlab/`` and ``benchmarks/``.
 """
 import ast
 import json
@@ -82,12 +82,12 @@ def package_words(path: Path) -> list[str]:
     return words
 
 
-def test_no_internal_words_in_readme_docs_or_package():
+def test_no_internal_words_in_readme_docs_package_or_benchmarks():
     found = []
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
         if path.exists():
             found += [(path.name, word) for word in internal_words(path.read_text())]
-    for path in sorted((ROOT / "ganlab").rglob("*.py")):
+    for path in [*sorted((ROOT / "ganlab").rglob("*.py")), *sorted((ROOT / "benchmarks").glob("*.py"))]:
         for chunk in package_words(path):
             found += [(str(path.relative_to(ROOT)), word) for word in internal_words(chunk)]
     assert not found, f"internal words in what users read (file, words): {found}"
