@@ -19,8 +19,10 @@ Choices and why:
 * Strategy: one device -> TensorFlow's default strategy (no overhead), several
   GPUs -> ``MirroredStrategy``, TPU -> ``TPUStrategy``.
 
-The last :class:`Hardware` set up is kept (:func:`current`), so that
-``GAN.compile`` follows its XLA choice.
+The last :class:`Hardware` set up is kept (:func:`current`), so that library
+code that builds models for the learner (``sweep.build``) builds them under its
+strategy (:func:`scope`). Training never reads it: ``GAN.compile`` takes
+``jit_compile`` from its caller.
 """
 from __future__ import annotations
 
