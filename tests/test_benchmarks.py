@@ -63,3 +63,16 @@ def test_mode_coverage_keeps_runs_of_other_lengths_and_counts_r1_before_rejectio
     assert rows[2]["seconds"] <= rows[1]["seconds"] and rows[2]["cpu_seconds"] is None
     table = (tmp_path / "table.txt").read_text()
     assert " r1_drs " in table and " r1 " in table and "     4 1" in table and "     6 1" in table
+
+
+def test_mlp_recipe_table_gives_mean_and_spread_over_seeds_per_setting_and_epoch():
+    bench = load("mlp_recipe")
+    points = [dict(variant=v, seed=s, epoch=e, cpu_seconds=60.0 * e, fd=fd, readable=r)
+              for v, s, e, fd, r in [("paper", 4, 10, 150.0, 0.50), ("paper", 5, 10, 130.0, 0.60),
+                                     ("recipe", 4, 10, 60.0, 0.66), ("recipe", 5, 10, 40.0, 0.68),
+                                     ("recipe", 4, 1, 600.0, 0.10)]]
+    lines = bench.table({"machine": "test machine", "points": points}).splitlines()
+    assert "| paper | 10 | 10.0 | 140 ± 14 | 0.55 ± 0.07 |" in lines
+    assert "| recipe | 10 | 10.0 | 50 ± 14 | 0.67 ± 0.01 |" in lines
+    assert "| recipe | 1 | 1.0 | 600 ± 0 | 0.10 ± 0.00 |" in lines  # one seed: no spread to give
+    assert lines[-1] == "2 seeds; test machine"
