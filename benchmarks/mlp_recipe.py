@@ -31,6 +31,7 @@ from ganlab.training import GAN
 
 RESULT = Path(__file__).parent / "results" / "mlp_recipe" / "result.json"
 CHECKPOINTS = (1, 5, 10, 12, 15, 20)
+VARIANTS = ("paper", "recipe")
 
 
 def build(variant: str, seed: int):
@@ -67,7 +68,7 @@ def run(variant: str, seed: int, epochs: int) -> list[dict]:
 def table(result: dict) -> str:
     rows = result["points"]
     lines = ["| settings | epochs | CPU-min (mean) | FD (mean ± sd) | readable (mean ± sd) |", "|---|---|---|---|---|"]
-    for variant in ("paper", "recipe"):
+    for variant in VARIANTS:
         for epoch in sorted({r["epoch"] for r in rows if r["variant"] == variant}):
             at = [r for r in rows if r["variant"] == variant and r["epoch"] == epoch]
             fd, readable = np.array([r["fd"] for r in at]), np.array([r["readable"] for r in at])
@@ -79,13 +80,16 @@ def table(result: dict) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variants", nargs="*", choices=["paper", "recipe"])
+    parser.add_argument("variants", nargs="*", help="any of: " + ", ".join(VARIANTS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[4, 5, 6])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--append", action="store_true", help="add to the stored result instead of replacing it")
     parser.add_argument("--table", action="store_true", help="print the stored result as a table")
     parser.add_argument("--result", type=Path, default=RESULT, help="where the result is kept")
     args = parser.parse_args()
+    unknown = sorted(set(args.variants) - set(VARIANTS))
+    if unknown:  # checked here: argparse's choices reject an empty list, which --table needs
+        parser.error(f"unknown variants {unknown}: choose from {', '.join(VARIANTS)}")
     if args.table:
         print(table(json.loads(args.result.read_text())))
         return

@@ -76,3 +76,15 @@ def test_mlp_recipe_table_gives_mean_and_spread_over_seeds_per_setting_and_epoch
     assert "| recipe | 10 | 10.0 | 50 ± 14 | 0.67 ± 0.01 |" in lines
     assert "| recipe | 1 | 1.0 | 600 ± 0 | 0.10 ± 0.00 |" in lines  # one seed: no spread to give
     assert lines[-1] == "2 seeds; test machine"
+
+
+def test_wgan_recipe_table_gives_each_seed_and_the_mean_per_setting_and_epoch():
+    bench = load("wgan_recipe")
+    points = [dict(variant=v, seed=s, epoch=12, cpu_seconds=cpu, fd=fd, readable=r)
+              for v, s, cpu, fd, r in [("paper", 6, 390.0, 170.0, 0.48), ("paper", 7, 402.0, 150.0, 0.50),
+                                       ("fast_g", 6, 360.0, 82.0, 0.60)]]
+    lines = bench.table({"machine": "test machine", "points": points}).splitlines()
+    assert "| paper | 12 | 6.6 | 160 (170, 150) | 0.49 (0.48, 0.50) |" in lines
+    assert "| fast_g | 12 | 6.0 | 82 (82) | 0.60 (0.60) |" in lines
+    assert not any(line.startswith("| ema |") for line in lines)  # variants without points get no row
+    assert lines[-1] == "seeds [6, 7]; test machine"

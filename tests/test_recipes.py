@@ -53,3 +53,21 @@ def test_fast_dcgan_refuses_networks_that_do_not_fit():
     with pytest.raises(ValueError, match="discriminator expects"):
         recipes.fast_dcgan(generator=models.dcgan_generator(image_shape=(32, 32, 3)),
                            discriminator=models.dcgan_discriminator())
+
+
+def test_wgan_gp_optimizers_are_the_papers_adam_with_a_faster_generator_and_fresh_each_call():
+    from ganlab.training import WGAN
+
+    generator_optimizer, critic_optimizer = recipes.wgan_gp_optimizers()
+    # the rates and betas the docstring and the README state, measured by benchmarks/wgan_recipe.py
+    assert rate(generator_optimizer) == pytest.approx(4e-4) and rate(critic_optimizer) == pytest.approx(1e-4)
+    for optimizer in (generator_optimizer, critic_optimizer):
+        assert float(optimizer.beta_1) == 0.0 and float(optimizer.beta_2) == pytest.approx(0.9)
+    again = recipes.wgan_gp_optimizers()  # two WGANs must never share an optimizer's slots
+    assert again[0] is not generator_optimizer and again[1] is not critic_optimizer
+    wgan = WGAN(models.dcgan_generator(width=8), models.dcgan_critic(width=8), critic_steps=2, seed=0)
+    wgan.compile(*recipes.wgan_gp_optimizers())
+    images = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype(np.float32)
+    history = wgan.fit(data.array_dataset(images, batch_size=64, seed=0), epochs=1, verbose=0)
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
+    assert rate(wgan.generator_optimizer) == pytest.approx(4e-4)
