@@ -1,7 +1,7 @@
 """Named recipes: a GAN built and compiled with settings that a benchmark chose (README, "Time to quality").
 
 ``GAN.compile()`` with no arguments keeps the DCGAN paper's settings, Adam 2e-4 with
-beta_1 0.5 for both networks (Radford et al., 2016): notebooks 01 to 08 teach them and
+beta_1 0.5 for both networks (Radford et al., 2016): the notebooks teach them and
 measure against them. ``fast_dcgan`` is what ``benchmarks/recipe_levers.py`` and
 ``benchmarks/time_to_quality.py`` found faster on a CPU, lever by lever at equal CPU time
 (the README's "Time to quality" tables): the DCGAN with one more 3x3 convolution at each
