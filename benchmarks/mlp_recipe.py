@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
@@ -46,23 +45,12 @@ def build(variant: str, seed: int):
 
 
 def run(variant: str, seed: int, epochs: int) -> list[dict]:
-    gan = build(variant, seed)
-    mnist = data.mnist(batch_size=64)
     test = data.to_unit_range(data.load_mnist("test")[0][:5000, :, :, None])
-    reference = metrics.image_statistics(test)
-    points, cpu = [], 0.0
-    for epoch in range(epochs):
-        start = time.process_time()
-        gan.fit(mnist, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
-        cpu += time.process_time() - start
-        if epoch + 1 in CHECKPOINTS or epoch + 1 == epochs:
-            samples = gan.sample(5000, seed=0)
-            point = dict(variant=variant, seed=seed, epoch=epoch + 1, cpu_seconds=round(cpu, 1),
-                         fd=round(float(metrics.frechet_distance(samples, reference)), 1),
-                         readable=round(float(metrics.readable_fraction(samples)), 3))
-            print(json.dumps(point), flush=True)
-            points.append(point)
-    return points
+    tag = dict(variant=variant, seed=seed)
+    scores = recipes.scores_by_epoch(build(variant, seed), data.mnist(batch_size=64), epochs,
+                                     metrics.image_statistics(test), CHECKPOINTS, n_samples=5000,
+                                     report=lambda score: print(json.dumps(tag | score), flush=True))
+    return [tag | score for score in scores]
 
 
 def table(result: dict) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import keras
@@ -29,6 +28,7 @@ import numpy as np
 
 import ganlab
 from ganlab import data, metrics, models
+from ganlab.experiments import recipes
 from ganlab.training import WGAN
 
 RESULT = Path(__file__).parent / "results" / "wgan_recipe" / "result.json"
@@ -48,21 +48,11 @@ def build(variant: str, seed: int) -> WGAN:
 
 
 def run(variant: str, seed: int, epochs: int, reference) -> list[dict]:
-    wgan = build(variant, seed)
-    mnist = data.mnist(batch_size=CRITIC_STEPS * BATCH, seed=seed)
-    points, cpu = [], 0.0
-    for epoch in range(epochs):
-        start = time.process_time()
-        wgan.fit(mnist, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
-        cpu += time.process_time() - start
-        if epoch + 1 in CHECKPOINTS or epoch + 1 == epochs:
-            samples = wgan.sample(2000, seed=0)
-            point = dict(variant=variant, seed=seed, epoch=epoch + 1, cpu_seconds=round(cpu, 1),
-                         fd=round(float(metrics.frechet_distance(samples, reference)), 1),
-                         readable=round(float(metrics.readable_fraction(samples)), 3))
-            print(json.dumps(point), flush=True)
-            points.append(point)
-    return points
+    tag = dict(variant=variant, seed=seed)
+    scores = recipes.scores_by_epoch(build(variant, seed), data.mnist(batch_size=CRITIC_STEPS * BATCH, seed=seed),
+                                     epochs, reference, CHECKPOINTS, n_samples=2000,
+                                     report=lambda score: print(json.dumps(tag | score), flush=True))
+    return [tag | score for score in scores]
 
 
 def table(result: dict) -> str:

@@ -71,3 +71,18 @@ def test_wgan_gp_optimizers_are_the_papers_adam_with_a_faster_generator_and_fres
     history = wgan.fit(data.array_dataset(images, batch_size=64, seed=0), epochs=1, verbose=0)
     assert all(np.isfinite(values[-1]) for values in history.history.values())
     assert rate(wgan.generator_optimizer) == pytest.approx(4e-4)
+
+
+def test_scores_by_epoch_scores_the_chosen_epochs_and_the_last_and_moves_the_data_order_on():
+    from ganlab import metrics
+
+    gan = recipes.fast_dcgan(generator=models.dcgan_generator(width=8), seed=0)
+    images = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype(np.float32)
+    dataset = data.array_dataset(images, batch_size=64, seed=0)
+    reported = []
+    scores = recipes.scores_by_epoch(gan, dataset, 3, metrics.image_statistics(images), checkpoints=(1,),
+                                     n_samples=64, report=reported.append)
+    assert [score["epoch"] for score in scores] == [1, 3] and reported == scores
+    assert 0 < scores[0]["cpu_seconds"] < scores[1]["cpu_seconds"]
+    assert all(np.isfinite(score["fd"]) and 0 <= score["readable"] <= 1 for score in scores)
+    assert int(dataset.epoch_counter.numpy()) == 3  # three epochs drawn, not epoch 0's order three times
