@@ -65,26 +65,25 @@ def test_mode_coverage_keeps_runs_of_other_lengths_and_counts_r1_before_rejectio
     assert " r1_drs " in table and " r1 " in table and "     4 1" in table and "     6 1" in table
 
 
-def test_mlp_recipe_table_gives_mean_and_spread_over_seeds_per_setting_and_epoch():
-    bench = load("mlp_recipe")
-    points = [dict(variant=v, seed=s, epoch=e, cpu_seconds=60.0 * e, fd=fd, readable=r)
-              for v, s, e, fd, r in [("paper", 4, 10, 150.0, 0.50), ("paper", 5, 10, 130.0, 0.60),
-                                     ("recipe", 4, 10, 60.0, 0.66), ("recipe", 5, 10, 40.0, 0.68),
-                                     ("recipe", 4, 1, 600.0, 0.10)]]
-    lines = bench.table({"machine": "test machine", "points": points}).splitlines()
-    assert "| paper | 10 | 10.0 | 140 ± 14 | 0.55 ± 0.07 |" in lines
-    assert "| recipe | 10 | 10.0 | 50 ± 14 | 0.67 ± 0.01 |" in lines
-    assert "| recipe | 1 | 1.0 | 600 ± 0 | 0.10 ± 0.00 |" in lines  # one seed: no spread to give
-    assert lines[-1] == "2 seeds; test machine"
-
-
-def test_wgan_recipe_table_gives_each_seed_and_the_mean_per_setting_and_epoch():
-    bench = load("wgan_recipe")
-    points = [dict(variant=v, seed=s, epoch=12, cpu_seconds=cpu, fd=fd, readable=r)
-              for v, s, cpu, fd, r in [("paper", 6, 390.0, 170.0, 0.48), ("paper", 7, 402.0, 150.0, 0.50),
-                                       ("fast_g", 6, 360.0, 82.0, 0.60)]]
-    lines = bench.table({"machine": "test machine", "points": points}).splitlines()
+def test_recipe_screens_table_gives_the_mean_and_each_seed_per_setting_and_epoch():
+    bench = load("recipe_screens")
+    points = [dict(variant=v, seed=s, epoch=e, cpu_seconds=cpu, fd=fd, readable=r)
+              for v, s, e, cpu, fd, r in [("paper", 6, 12, 390.0, 170.0, 0.48), ("paper", 7, 12, 402.0, 150.0, 0.50),
+                                          ("fast_g", 6, 12, 360.0, 82.0, 0.60), ("fast_g", 6, 1, 36.0, 390.0, 0.02)]]
+    lines = bench.table({"machine": "test machine", "points": points}, bench.SCREENS["wgan_gp"]["variants"])
+    lines = lines.splitlines()
     assert "| paper | 12 | 6.6 | 160 (170, 150) | 0.49 (0.48, 0.50) |" in lines
-    assert "| fast_g | 12 | 6.0 | 82 (82) | 0.60 (0.60) |" in lines
-    assert not any(line.startswith("| ema |") for line in lines)  # variants without points get no row
+    assert lines.index("| fast_g | 1 | 0.6 | 390 (390) | 0.02 (0.02) |") < lines.index(
+        "| fast_g | 12 | 6.0 | 82 (82) | 0.60 (0.60) |")  # epochs in order, each on its own row
+    assert not any(line.startswith("| ema |") for line in lines)  # settings without points get no row
     assert lines[-1] == "seeds [6, 7]; test machine"
+
+
+def test_recipe_screens_refuse_a_setting_of_another_screen(monkeypatch, capsys):
+    import sys
+
+    bench = load("recipe_screens")
+    monkeypatch.setattr(sys, "argv", ["recipe_screens.py", "mlp", "fast_g"])
+    with pytest.raises(SystemExit):
+        bench.main()
+    assert "unknown variants ['fast_g'] for mlp: choose from paper, recipe" in capsys.readouterr().err

@@ -59,7 +59,7 @@ def test_wgan_gp_optimizers_are_the_papers_adam_with_a_faster_generator_and_fres
     from ganlab.training import WGAN
 
     generator_optimizer, critic_optimizer = recipes.wgan_gp_optimizers()
-    # the rates and betas the docstring and the README state, measured by benchmarks/wgan_recipe.py
+    # the rates and betas the docstring and the README state, measured by benchmarks/recipe_screens.py
     assert rate(generator_optimizer) == pytest.approx(4e-4) and rate(critic_optimizer) == pytest.approx(1e-4)
     for optimizer in (generator_optimizer, critic_optimizer):
         assert float(optimizer.beta_1) == 0.0 and float(optimizer.beta_2) == pytest.approx(0.9)

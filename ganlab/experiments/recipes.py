@@ -12,7 +12,7 @@ times faster than its discriminator, and samples from a moving average of its we
         gan = recipes.fast_dcgan()          # or fast_dcgan(generator, discriminator)
     gan.fit(data.mnist(batch_size=64), epochs=10)
 
-``wgan_gp_optimizers`` is the same kind of choice for a WGAN-GP (``benchmarks/wgan_recipe.py``):
+``wgan_gp_optimizers`` is the same kind of choice for a WGAN-GP (``benchmarks/recipe_screens.py``):
 its generator learns four times faster than its critic.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ def wgan_gp_optimizers() -> tuple[keras.optimizers.Optimizer, keras.optimizers.O
     """(generator, critic) optimizers for a WGAN-GP: ``wgan.compile(*recipes.wgan_gp_optimizers())``.
 
     The paper's Adam (beta_1 0, beta_2 0.9; Gulrajani et al., 2017), the critic at its 1e-4, the generator
-    at WGAN_GP_GENERATOR_RATE. ``benchmarks/wgan_recipe.py`` chose it on notebook 03's networks (5 critic
+    at WGAN_GP_GENERATOR_RATE. ``benchmarks/recipe_screens.py`` chose it on notebook 03's networks (5 critic
     steps, lambda 10) at equal CPU time; a moving average of the generator added nothing there.
     """
     return (keras.optimizers.Adam(WGAN_GP_GENERATOR_RATE, beta_1=0.0, beta_2=0.9),
