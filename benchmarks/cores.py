@@ -10,7 +10,7 @@ wall-second, the median over ``--rounds`` rounds. Settings are interleaved round
 
 * ``default``: what the notebooks run (``ganlab.device.setup()`` and ``fast_dcgan()``);
 * ``steps_per_execution``: Keras runs ``--spe`` steps per call of the compiled function,
-  which removes Python's work between steps (same updates, sums in the same order);
+  which removes Python's work between steps (the same updates, up to float rounding);
 * ``inter_op_1``: one inter-op thread, so that independent ops run one after another and
   each op's own threads (intra-op) have both cores.
 
@@ -34,7 +34,6 @@ RESULT = Path(__file__).parent / "results" / "cores.json"
 
 def measure(setting: str, steps: int, spe: int) -> dict:
     """Train in this process under ``setting``; return CPU-seconds per wall-second and images per second."""
-    import keras
     import tensorflow as tf
 
     if setting == "inter_op_1":
@@ -47,9 +46,8 @@ def measure(setting: str, steps: int, spe: int) -> dict:
     ganlab.seed(0)
     gan = recipes.fast_dcgan()
     if setting == "steps_per_execution":
-        gan.compile(keras.optimizers.Adam(recipes.GENERATOR_RATE, beta_1=recipes.BETA_1),
-                    keras.optimizers.Adam(recipes.DISCRIMINATOR_RATE, beta_1=recipes.BETA_1),
-                    steps_per_execution=spe)
+        # the recipe's own optimizers (not yet used), compiled again with several steps per call
+        gan.compile(gan.generator_optimizer, gan.discriminator_optimizer, steps_per_execution=spe)
     mnist = data.mnist(batch_size=64)
     gan.fit(mnist, epochs=1, steps_per_epoch=60, verbose=0)  # tracing and the first steps
     wall, cpu = time.perf_counter(), time.process_time()
