@@ -75,3 +75,65 @@ def test_the_discriminator_alone_classifies_a_bare_tensor_without_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Keras warned that a list-structured model got a bare tensor
         scarce_labels.classifier_accuracy(model, split["images"][:50], np.zeros(50, int))
+
+
+def test_hold_then_decay_holds_for_half_the_updates_then_falls_linearly_to_zero():
+    schedule = scarce_labels.HoldThenDecay(1e-3, 1000)
+    rates = [float(schedule(step)) for step in (0, 250, 500, 750, 900, 1000, 1200)]
+    assert rates == pytest.approx([1e-3, 1e-3, 1e-3, 5e-4, 2e-4, 0.0, 0.0], abs=1e-9)
+    assert scarce_labels.HoldThenDecay(**schedule.get_config()).get_config() == {"rate": 1e-3, "steps": 1000}
+
+
+def test_sgan_with_an_average_classifies_with_the_moving_average_of_its_weights():
+    """After training, D holds a_t = m a_(t-1) + (1 - m) w_t over the trained weights w_1..w_T (a_1 = w_1)."""
+    import keras
+
+    class Trajectory(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            weights.append([np.array(v.numpy(), np.float64) for v in self.model.discriminator.trainable_variables])
+
+    weights, momentum = [], 0.6
+    split = fake_split("mnist", 2, 0)
+    budget = scarce_labels.Budget(sgan_steps=4, sgan_batch=10, sgan_hidden_units=(16,), sgan_average=momentum,
+                                  sgan_schedule="hold_then_decay")
+    gan = scarce_labels.train_sgan(split, budget, seed=0, callbacks=[Trajectory()])
+    expected = weights[0]
+    for step in weights[1:]:
+        expected = [momentum * a + (1 - momentum) * w for a, w in zip(expected, step)]
+    final = [v.numpy() for v in gan.discriminator.trainable_variables]
+    assert not all(np.allclose(f, w) for f, w in zip(final, weights[-1]))  # not simply the last weights
+    for f, e in zip(final, expected):
+        np.testing.assert_allclose(f, e, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("field, value, message", [("sgan_average", 1.0, "sgan_average must be in"),
+                                                    ("sgan_average", -0.1, "sgan_average must be in"),
+                                                    ("sgan_schedule", "cosine", "sgan_schedule")])
+def test_sgan_refuses_an_unknown_schedule_or_average(field, value, message):
+    budget = scarce_labels.Budget(sgan_steps=2, sgan_batch=10, sgan_hidden_units=(16,), **{field: value})
+    with pytest.raises(ValueError, match=message):
+        scarce_labels.train_sgan(fake_split("mnist", 1, 0), budget)
+
+
+def test_long_run_script_stores_trained_and_averaged_accuracy_and_tabulates(tmp_path, monkeypatch, capsys):
+    spec = importlib.util.spec_from_file_location("long_sgan", ROOT / "benchmarks" / "scarce_labels_long_sgan.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(scarce_labels, "load", fake_split)
+    monkeypatch.setattr(bench, "OUT", tmp_path)
+    monkeypatch.setattr(sys, "argv", ["long", "--name", "tiny", "--steps", "6", "--every", "3", "--average", "0.5"])
+    bench.main()
+    run = json.loads((tmp_path / "tiny_seed0.json").read_text())
+    assert [p["steps"] for p in run["points"]] == [3, 6] and run["budget"]["sgan_schedule"] == "hold_then_decay"
+    assert all(0 < p["cpu_seconds"] and "averaged_accuracy" in p for p in run["points"])
+    assert scarce_labels.long_runs(tmp_path)[0]["name"] == "tiny"
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", ["long", "--table"])
+    bench.main()
+    assert "| tiny | 0 | 6 |" in capsys.readouterr().out
+
+
+def test_the_stored_long_runs_ship_with_the_package():
+    runs = scarce_labels.long_runs()
+    assert any(run["name"] == "constant" for run in runs)
+    assert all(run["points"] and run["dataset"] == "mnist" for run in runs)

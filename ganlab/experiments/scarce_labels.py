@@ -58,6 +58,29 @@ class Budget:
     sgan_batch: int = 100
     sgan_learning_rate: float = 1e-3
     sgan_hidden_units: tuple = (500, 250, 250)
+    # The long runs' recipe: hold the rate for the first half, then decay it linearly to 0 ("hold_then_decay"),
+    # and classify with a moving average of D's weights (its momentum; 0 keeps the trained weights).
+    sgan_schedule: str = "constant"
+    sgan_average: float = 0.0
+
+
+class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``rate`` for the first half of ``steps`` updates, then a straight line down to 0 at ``steps``.
+
+    Keras' own schedules decay from the first step (``PolynomialDecay``) or warm up first (``CosineDecay``);
+    a long constant stretch followed by a linear decay is how Salimans et al. (2016) trained, so it is written here.
+    """
+
+    def __init__(self, rate: float, steps: int):
+        self.rate, self.steps = float(rate), positive_int("steps", steps, example=40000)
+
+    def __call__(self, step):
+        half = self.steps / 2
+        fraction = keras.ops.clip((keras.ops.cast(step, "float32") - half) / half, 0.0, 1.0)
+        return self.rate * (1.0 - fraction)
+
+    def get_config(self):
+        return {"rate": self.rate, "steps": self.steps}
 
 
 def load(name: str, n: int, seed: int) -> dict:
@@ -88,20 +111,34 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
     """The semi-supervised GAN of Salimans et al. (2016) on ``split`` (from :func:`load`), for ``budget.sgan_steps``.
 
     Its discriminator is initialised from 500 training images (weight normalisation's data-dependent start);
-    ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``."""
+    ``budget.sgan_schedule`` and ``budget.sgan_average`` choose the learning-rate schedule and whether D classifies
+    with a moving average of its weights (Keras' optimizer EMA, swapped in after training); ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``."""
     keras.utils.set_random_seed(seed)
     discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
     initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]), 500,
                                                                                        replace=False)])
     gan = SemiSupervisedGAN(semi_supervised_generator(), discriminator, discriminator_loss=discriminator_loss,
                             seed=seed)
-    rate = budget.sgan_learning_rate
-    gan.compile(keras.optimizers.Adam(rate, beta_1=0.5), keras.optimizers.Adam(rate, beta_1=0.5))
+    schedule = one_of("sgan_schedule", budget.sgan_schedule, ("constant", "hold_then_decay"))
+    average = float(budget.sgan_average)
+    if not 0.0 <= average < 1.0:
+        raise ValueError(f"sgan_average must be in [0, 1) (a momentum such as 0.999, or 0 for none), got {average}.")
+
+    def rate():  # one schedule object per optimizer: each counts its own updates
+        if schedule == "constant":
+            return budget.sgan_learning_rate
+        return HoldThenDecay(budget.sgan_learning_rate, budget.sgan_steps)
+
+    discriminator_optimizer = (keras.optimizers.Adam(rate(), beta_1=0.5, use_ema=True, ema_momentum=average)
+                               if average else keras.optimizers.Adam(rate(), beta_1=0.5))
+    gan.compile(keras.optimizers.Adam(rate(), beta_1=0.5), discriminator_optimizer)
     pipeline = semi_supervised_dataset(split["images"], split["labelled_images"], split["labelled_labels"],
                                        batch_size=budget.sgan_batch, seed=seed)
     dataset = pipeline.repeat()
     dataset.epoch_counter = pipeline.epoch_counter  # so that GAN.fit keys the order by epoch, from 0
     gan.fit(dataset, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0, callbacks=callbacks)
+    if average:  # classify with the averaged weights, which Adam kept beside the trained ones
+        discriminator_optimizer.finalize_variable_values(gan.discriminator.trainable_variables)
     return gan
 
 
@@ -224,6 +261,13 @@ def load_results(folder=RESULTS):
         return None
     saved = json.loads(path.read_text())
     return saved["rows"], saved["machine"], saved["budget"]
+
+
+def long_runs(folder=RESULTS / "sgan_long") -> list[dict]:
+    """The stored long runs of the semi-supervised GAN (``benchmarks/scarce_labels_long_sgan.py``), each a dict with
+    its ``name``, ``seed``, ``budget`` and ``points`` (``steps``, ``cpu_seconds``, ``test_accuracy`` and, where D's
+    weights were averaged, ``averaged_accuracy``); ``[]`` where none is stored."""
+    return [json.loads(path.read_text()) for path in sorted(Path(folder).glob("*.json"))]
 
 
 class Stopwatch:
