@@ -67,6 +67,17 @@ VARIANTS = {
     "latent100": dict(latent_dim=100),
     "g_deep": dict(g_extra=1),
     "spectral_norm": dict(spectral_norm=True, d_bn=False),
+    # The recipe (recipes.fast_dcgan, its weight average tracked on the side) and levers on top of it.
+    "recipe": dict(g_lr=8e-4, g_extra=1),
+    "recipe_decay": dict(g_lr=8e-4, g_extra=1, schedule="hold_then_decay"),
+    "recipe_d64": dict(g_lr=8e-4, g_extra=1, g_width=32, d_width=64),
+    "recipe_d64_decay": dict(g_lr=8e-4, g_extra=1, g_width=32, d_width=64, schedule="hold_then_decay"),
+}
+SCHEDULES = {  # the learning rate's factor at a fraction of the CPU budget
+    "constant": lambda f: 1.0,
+    "cosine": lambda f: 0.5 * (1 + math.cos(math.pi * f)),
+    "linear": lambda f: 1 - f,
+    "hold_then_decay": lambda f: min(1.0, 2 * (1 - f)),  # constant for the first half, then linearly to 0
 }
 
 
@@ -178,7 +189,7 @@ class Measure(keras.callbacks.Callback):
         if self.schedule != "constant":
             self._pause()
             fraction = min(self.cpu / self.budget, 1.0)
-            factor = 0.5 * (1 + math.cos(math.pi * fraction)) if self.schedule == "cosine" else 1 - fraction
+            factor = SCHEDULES[self.schedule](fraction)
             for optimizer, rate in zip((self.model.generator_optimizer, self.model.discriminator_optimizer),
                                        self.rates):
                 optimizer.learning_rate = rate * max(factor, 0.01)

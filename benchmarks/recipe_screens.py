@@ -1,4 +1,5 @@
-"""Faster settings for other networks: notebook 01's perceptron GAN and notebook 03's WGAN-GP, against the papers'.
+"""Faster settings screened epoch by epoch: notebook 01's perceptron GAN and notebook 03's WGAN-GP against the papers',
+and the DCGAN recipe over several seeds.
 
 ``mlp``: notebook 01's networks (``mlp_generator`` 64 -> 256 -> 512 -> 1024 -> 784, ``mlp_discriminator``
 784 -> 512 -> 256 -> 1 with dropout 0.3), MNIST in batches of 64:
@@ -15,6 +16,13 @@ and 5 critic steps per generator step, each on its own 64 images:
 * ``fast_g``: the generator's Adam at 4e-4 (the critic keeps 1e-4), ``recipes.wgan_gp_optimizers()``;
 * ``fast_g_ema``: both changes.
 
+``dcgan``: the recipe itself, ``recipes.fast_dcgan()`` on MNIST in batches of 64, each seed with its own data
+order, scored on 10,000 samples against the 10,000 test digits (as ``time_to_quality.py`` scores):
+
+* ``recipe``: as it is;
+* ``recipe_decay``: both rates held for the first half of the run, then decayed linearly to 0 at its last step
+  (``fast_dcgan(decay_steps=...)``), so its points before the last belong to that run's length only.
+
 After the listed epochs, fixed-noise samples are scored against MNIST test digits (``recipes.scores_by_epoch``):
 the Fréchet distance in the shipped classifier's features and the readable share, beside the CPU time of
 training so far (scoring excluded), so that settings can be compared at equal CPU time.
@@ -22,6 +30,7 @@ training so far (scoring excluded), so that settings can be compared at equal CP
     python benchmarks/recipe_screens.py mlp paper recipe --seeds 4 5 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper ema fast_g fast_g_ema --seeds 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper fast_g --seeds 7 --epochs 12 --append
+    python benchmarks/recipe_screens.py dcgan recipe recipe_decay --seeds 0 --epochs 24
     python benchmarks/recipe_screens.py mlp --table      # the stored result as the README's table
 """
 from __future__ import annotations
@@ -42,7 +51,7 @@ RESULTS = Path(__file__).parent / "results" / "recipe_screens"
 CRITIC_STEPS = 5
 
 
-def mlp_gan(variant: str, seed: int) -> GAN:
+def mlp_gan(variant: str, seed: int, epochs: int) -> GAN:
     ganlab.seed(seed)
     generator = models.mlp_generator(latent_dim=64, output_shape=(28, 28, 1), hidden_units=(256, 512, 1024))
     discriminator = models.mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256), dropout=0.3)
@@ -53,7 +62,7 @@ def mlp_gan(variant: str, seed: int) -> GAN:
     return gan
 
 
-def wgan_gp(variant: str, seed: int) -> WGAN:
+def wgan_gp(variant: str, seed: int, epochs: int) -> WGAN:
     ganlab.seed(seed)
     wgan = WGAN(models.dcgan_generator(), models.dcgan_critic(), critic_steps=CRITIC_STEPS,
                 ema_decay=0.999 if variant.endswith("ema") else None, seed=seed)
@@ -62,6 +71,12 @@ def wgan_gp(variant: str, seed: int) -> WGAN:
     else:
         wgan.compile()  # WGAN's default for the penalty: the paper's Adam 1e-4, beta_1 0, beta_2 0.9, for both
     return wgan
+
+
+def dcgan(variant: str, seed: int, epochs: int) -> GAN:
+    ganlab.seed(seed)
+    decay = epochs * (60000 // 64) if variant == "recipe_decay" else None
+    return recipes.fast_dcgan(seed=seed, decay_steps=decay)
 
 
 # per screen: the GAN builder, its variants, its data for a seed (the perceptrons see notebook 01's order,
@@ -73,6 +88,9 @@ SCREENS = {
     "wgan_gp": dict(build=wgan_gp, variants=("paper", "ema", "fast_g", "fast_g_ema"),
                     data=lambda seed: data.mnist(batch_size=CRITIC_STEPS * 64, seed=seed),
                     n_samples=2000, checkpoints=(1, 4, 8, 12, 16), n_test=10000),
+    "dcgan": dict(build=dcgan, variants=("recipe", "recipe_decay"),
+                  data=lambda seed: data.mnist(batch_size=64, seed=seed), n_samples=10000,
+                  checkpoints=(1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24), n_test=10000),
 }
 
 
@@ -80,7 +98,8 @@ def run(screen: str, variant: str, seed: int, epochs: int) -> list[dict]:
     spec = SCREENS[screen]
     test = data.to_unit_range(data.load_mnist("test")[0][:spec["n_test"], :, :, None])
     tag = dict(variant=variant, seed=seed)
-    scores = recipes.scores_by_epoch(spec["build"](variant, seed), spec["data"](seed), epochs,
+    gan = spec["build"](variant, seed, epochs)  # a schedule over the run needs its length
+    scores = recipes.scores_by_epoch(gan, spec["data"](seed), epochs,
                                      metrics.image_statistics(test), spec["checkpoints"], spec["n_samples"],
                                      report=lambda score: print(json.dumps(tag | score), flush=True))
     return [tag | score for score in scores]

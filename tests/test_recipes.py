@@ -48,6 +48,27 @@ def test_fast_dcgan_takes_other_networks_and_shapes():
     assert rate(gan.generator_optimizer) == pytest.approx(recipes.GENERATOR_RATE)
 
 
+def test_fast_dcgan_with_decay_steps_holds_both_rates_for_half_the_run_then_falls_to_zero():
+    gan = recipes.fast_dcgan(generator=models.dcgan_generator(width=8), seed=0, decay_steps=4)
+    for optimizer, full in ((gan.generator_optimizer, recipes.GENERATOR_RATE),
+                            (gan.discriminator_optimizer, recipes.DISCRIMINATOR_RATE)):
+        schedule = optimizer.get_config()["learning_rate"]
+        assert schedule["class_name"] == "HoldThenDecay" and schedule["config"] == {"rate": full, "steps": 4}
+        assert rate(optimizer) == pytest.approx(full)  # step 0: held
+    images = np.random.default_rng(0).uniform(-1, 1, (192, 28, 28, 1)).astype(np.float32)
+    gan.fit(data.array_dataset(images, batch_size=64, seed=0), epochs=1, verbose=0)  # 3 of the 4 steps
+    assert rate(gan.generator_optimizer) == pytest.approx(recipes.GENERATOR_RATE / 2)  # halfway down the decay
+    assert rate(gan.discriminator_optimizer) == pytest.approx(recipes.DISCRIMINATOR_RATE / 2)
+    schedule = recipes.HoldThenDecay(1.0, 100)
+    assert [float(schedule(step)) for step in (0, 50, 75, 100, 150)] == pytest.approx([1, 1, 0.5, 0, 0])
+
+
+@pytest.mark.bad_input
+def test_fast_dcgan_refuses_a_decay_that_is_not_a_step_count():
+    with pytest.raises(ValueError, match="steps"):
+        recipes.fast_dcgan(decay_steps=0)
+
+
 @pytest.mark.bad_input
 def test_fast_dcgan_refuses_networks_that_do_not_fit():
     with pytest.raises(ValueError, match="discriminator expects"):

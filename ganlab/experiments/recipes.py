@@ -23,8 +23,30 @@ from collections.abc import Callable
 import keras
 
 from ganlab import metrics, models
+from ganlab._checks import positive_int
 from ganlab.training import GAN
 from ganlab.training.wgan import default_optimizer
+
+
+class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``rate`` for the first half of ``steps`` updates, then a straight line down to 0 at ``steps``.
+
+    Keras' own schedules decay from the first step (``PolynomialDecay``) or warm up first (``CosineDecay``);
+    a long constant stretch followed by a linear decay is how Salimans et al. (2016) trained, so it is written here.
+    A schedule counts its own optimizer's updates: give each optimizer its own.
+    """
+
+    def __init__(self, rate: float, steps: int):
+        self.rate, self.steps = float(rate), positive_int("steps", steps, example=40000)
+
+    def __call__(self, step):
+        half = self.steps / 2
+        fraction = keras.ops.clip((keras.ops.cast(step, "float32") - half) / half, 0.0, 1.0)
+        return self.rate * (1.0 - fraction)
+
+    def get_config(self):
+        return {"rate": self.rate, "steps": self.steps}
+
 
 REFINEMENTS = 1
 GENERATOR_RATE = 8e-4
@@ -34,7 +56,7 @@ EMA_DECAY = 0.999
 
 
 def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model | None = None,
-               image_shape=(28, 28, 1), seed: int | None = None) -> GAN:
+               image_shape=(28, 28, 1), seed: int | None = None, decay_steps: int | None = None) -> GAN:
     """A compiled ``GAN`` with the lever screen's measured settings; train it with ``fit`` on batches of 64.
 
     ``generator`` and ``discriminator`` default to ``models.dcgan_generator(image_shape=...,
@@ -45,7 +67,9 @@ def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model 
     * Adam with beta_1 0.5 (the DCGAN setting), learning rate GENERATOR_RATE for the generator and
       DISCRIMINATOR_RATE for the discriminator;
     * ``ema_decay=EMA_DECAY``: ``gan.sample`` draws from a moving average of the generator's
-      weights (``gan.sample(..., raw=True)`` from the trained weights themselves).
+      weights (``gan.sample(..., raw=True)`` from the trained weights themselves);
+    * with ``decay_steps`` (the run's length in generator steps, for a run whose length is known): both
+      rates hold for the first half, then fall linearly to 0 (:class:`HoldThenDecay`).
 
     Build it inside ``strategy.scope()`` when training on several devices.
     """
@@ -54,8 +78,11 @@ def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model 
     if discriminator is None:  # judge what the generator makes
         discriminator = models.dcgan_discriminator(image_shape=tuple(generator.output_shape[1:]))
     gan = GAN(generator, discriminator, ema_decay=EMA_DECAY, seed=seed)
-    gan.compile(keras.optimizers.Adam(GENERATOR_RATE, beta_1=BETA_1),
-                keras.optimizers.Adam(DISCRIMINATOR_RATE, beta_1=BETA_1))
+    def rate(value):  # a schedule object per optimizer: each counts its own updates
+        return value if decay_steps is None else HoldThenDecay(value, decay_steps)
+
+    gan.compile(keras.optimizers.Adam(rate(GENERATOR_RATE), beta_1=BETA_1),
+                keras.optimizers.Adam(rate(DISCRIMINATOR_RATE), beta_1=BETA_1))
     return gan
 
 

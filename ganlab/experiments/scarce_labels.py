@@ -32,6 +32,7 @@ from ganlab._checks import one_of, positive_int
 from ganlab.data.images import load_images
 from ganlab.data.labelled import scarce_labels, semi_supervised_dataset
 from ganlab.data.pipeline import array_dataset
+from ganlab.experiments.recipes import HoldThenDecay
 from ganlab.metrics.classification import classifier_accuracy, train_classifier
 from ganlab.models.conditional import (conditional_discriminator, conditional_generator, initialize_weight_norm,
                                        semi_supervised_discriminator, semi_supervised_generator)
@@ -62,25 +63,6 @@ class Budget:
     # and classify with a moving average of D's weights (its momentum; 0 keeps the trained weights).
     sgan_schedule: str = "constant"
     sgan_average: float = 0.0
-
-
-class HoldThenDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """``rate`` for the first half of ``steps`` updates, then a straight line down to 0 at ``steps``.
-
-    Keras' own schedules decay from the first step (``PolynomialDecay``) or warm up first (``CosineDecay``);
-    a long constant stretch followed by a linear decay is how Salimans et al. (2016) trained, so it is written here.
-    """
-
-    def __init__(self, rate: float, steps: int):
-        self.rate, self.steps = float(rate), positive_int("steps", steps, example=40000)
-
-    def __call__(self, step):
-        half = self.steps / 2
-        fraction = keras.ops.clip((keras.ops.cast(step, "float32") - half) / half, 0.0, 1.0)
-        return self.rate * (1.0 - fraction)
-
-    def get_config(self):
-        return {"rate": self.rate, "steps": self.steps}
 
 
 def load(name: str, n: int, seed: int) -> dict:
