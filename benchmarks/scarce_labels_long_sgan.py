@@ -30,9 +30,10 @@ OUT = scarce_labels.RESULTS / "sgan_long"
 class Measure(keras.callbacks.Callback):
     """Every ``every`` updates: test accuracy with D's weights (and their average), and the training CPU time."""
 
-    def __init__(self, split, every, path, meta):
+    def __init__(self, split, every, path, meta, cpu_budget=None):
         super().__init__()
         self.split, self.every, self.path, self.meta, self.points = split, every, path, meta, []
+        self.cpu_budget = cpu_budget
         self.training_cpu, self.since = 0.0, None
 
     def on_train_begin(self, logs=None):
@@ -43,7 +44,11 @@ class Measure(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.step_counter.numpy())
-        if step % self.every:
+        out_of_budget = (self.cpu_budget is not None
+                         and self.training_cpu + time.process_time() - self.since >= self.cpu_budget)
+        if out_of_budget:
+            self.model.stop_training = True  # measured once more below, then training ends
+        elif step % self.every:
             return
         self.training_cpu += time.process_time() - self.since
         point = {"steps": step, "cpu_seconds": round(self.training_cpu, 1), "test_accuracy": self.accuracy()}
@@ -81,6 +86,9 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--schedule", default="hold_then_decay", choices=("constant", "hold_then_decay"))
     parser.add_argument("--average", type=float, default=0.999, help="momentum of D's weight average; 0 for none")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[500, 250, 250],
+                        help="D's hidden layers; the authors' MNIST model has 1000 500 250 250 250")
+    parser.add_argument("--cpu-budget", type=float, help="stop once training has taken this many CPU seconds")
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--labels", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
@@ -89,14 +97,17 @@ def main() -> None:
     if args.table:
         return table()
     budget = dataclasses.replace(scarce_labels.Budget(), sgan_steps=args.steps, sgan_learning_rate=args.learning_rate,
-                                 sgan_schedule=args.schedule, sgan_average=args.average)
+                                 sgan_schedule=args.schedule, sgan_average=args.average,
+                                 sgan_hidden_units=tuple(args.hidden))
     split = scarce_labels.load(args.dataset, args.labels, args.seed)
     meta = {"name": args.name, "machine": scarce_labels.machine(), "dataset": args.dataset,
             "labels_per_class": args.labels, "seed": args.seed,
             "budget": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(budget).items()}}
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{args.name}_seed{args.seed}.json"
-    gan = scarce_labels.train_sgan(split, budget, args.seed, callbacks=[Measure(split, args.every, path, meta)])
+    meta["cpu_budget"] = args.cpu_budget
+    gan = scarce_labels.train_sgan(split, budget, args.seed,
+                                   callbacks=[Measure(split, args.every, path, meta, args.cpu_budget)])
     print(f"final: {100 * gan.accuracy(split['test_images'], split['test_labels']):.2f}%")
 
 
