@@ -30,7 +30,7 @@ training so far (scoring excluded), so that settings can be compared at equal CP
     python benchmarks/recipe_screens.py mlp paper recipe --seeds 4 5 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper ema fast_g fast_g_ema --seeds 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper fast_g --seeds 7 --epochs 12 --append
-    python benchmarks/recipe_screens.py dcgan recipe recipe_decay --seeds 0 --epochs 24
+    python benchmarks/recipe_screens.py dcgan recipe recipe_decay --seeds 0 1 2 --epochs 36
     python benchmarks/recipe_screens.py mlp --table      # the stored result as the README's table
 """
 from __future__ import annotations
@@ -90,7 +90,7 @@ SCREENS = {
                     n_samples=2000, checkpoints=(1, 4, 8, 12, 16), n_test=10000),
     "dcgan": dict(build=dcgan, variants=("recipe", "recipe_decay"),
                   data=lambda seed: data.mnist(batch_size=64, seed=seed), n_samples=10000,
-                  checkpoints=(1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24), n_test=10000),
+                  checkpoints=(1, 2, 4, 6, 8, 12, 16, 20, 24, 28, 32, 36), n_test=10000),
 }
 
 
