@@ -30,7 +30,7 @@ training so far (scoring excluded), so that settings can be compared at equal CP
     python benchmarks/recipe_screens.py mlp paper recipe --seeds 4 5 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper ema fast_g fast_g_ema --seeds 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper fast_g --seeds 7 --epochs 12 --append
-    python benchmarks/recipe_screens.py dcgan recipe recipe_decay --seeds 0 1 2 --epochs 36
+    python benchmarks/recipe_screens.py dcgan recipe --seeds 0 --epochs 36 --threads 1 --result s0.json  # one a core
     python benchmarks/recipe_screens.py mlp --table      # the stored result as the README's table
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ import platform
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
 import ganlab
 from ganlab import data, metrics, models
@@ -130,6 +131,8 @@ def main():
     parser.add_argument("--append", action="store_true", help="add to the stored result instead of replacing it")
     parser.add_argument("--table", action="store_true", help="print the stored result as a table")
     parser.add_argument("--result", type=Path, help="where the result is kept (default: results/recipe_screens/)")
+    parser.add_argument("--threads", type=int, help="TensorFlow's intra- and inter-op threads (default: its own "
+                        "choice); 1 lets two runs share a 2-core machine without contending")
     args = parser.parse_args()
     variants = SCREENS[args.screen]["variants"]
     unknown = sorted(set(args.variants) - set(variants))
@@ -139,6 +142,11 @@ def main():
     if args.table:
         print(table(json.loads(path.read_text()), variants))
         return
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be at least 1, got {args.threads}")
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     hardware = ganlab.device.setup()
     points = [point for seed in args.seeds for variant in args.variants
               for point in run(args.screen, variant, seed, args.epochs)]

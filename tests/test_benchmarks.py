@@ -87,3 +87,14 @@ def test_recipe_screens_refuse_a_setting_of_another_screen(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         bench.main()
     assert "unknown variants ['fast_g'] for mlp: choose from paper, recipe" in capsys.readouterr().err
+
+
+def test_recipe_screens_refuse_zero_threads_before_training(monkeypatch, capsys):
+    import sys
+
+    bench = load("recipe_screens")
+    monkeypatch.setattr(bench, "run", lambda *args: pytest.fail("trained despite a bad --threads"))
+    monkeypatch.setattr(sys, "argv", ["recipe_screens.py", "dcgan", "recipe", "--threads", "0", "--seeds", "0"])
+    with pytest.raises(SystemExit):
+        bench.main()
+    assert "--threads must be at least 1, got 0" in capsys.readouterr().err
