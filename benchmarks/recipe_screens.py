@@ -30,7 +30,8 @@ training so far (scoring excluded), so that settings can be compared at equal CP
     python benchmarks/recipe_screens.py mlp paper recipe --seeds 4 5 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper ema fast_g fast_g_ema --seeds 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper fast_g --seeds 7 --epochs 12 --append
-    python benchmarks/recipe_screens.py dcgan recipe --seeds 0 --epochs 36 --threads 1 --result s0.json  # one a core
+    python benchmarks/recipe_screens.py dcgan recipe --seeds 0 --epochs 36 --threads 1 --result s0.json  # one a core;
+        # the stored dcgan.json joins the points of such per-seed files
     python benchmarks/recipe_screens.py mlp --table      # the stored result as the README's table
 """
 from __future__ import annotations
