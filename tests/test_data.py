@@ -4,6 +4,7 @@ import shutil
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from ganlab import data
 from ganlab.data import images as images_module
@@ -209,7 +210,7 @@ def test_each_epoch_is_a_permutation_and_plain_iteration_moves_on():
     np.testing.assert_array_equal(np.sort(first[:, 0]), values[:, 0])
     np.testing.assert_array_equal(np.sort(second[:, 0]), values[:, 0])
     assert not np.array_equal(first, second)
-    assert int(dataset.epoch_counter.numpy()) == 2
+    assert dataset.epoch == 2
 
 
 def test_each_pipeline_keeps_its_own_epoch():
@@ -221,15 +222,44 @@ def test_each_pipeline_keeps_its_own_epoch():
         list(other)
     again = data.array_dataset(values, batch_size=8, seed=0)
     np.testing.assert_array_equal(np.concatenate([b.numpy() for b in again]), alone)
-    assert int(other.epoch_counter.numpy()) == 3 and int(again.epoch_counter.numpy()) == 1
+    assert other.epoch == 3 and again.epoch == 1
 
 
 def test_set_epoch_needs_a_ganlab_pipeline():
     dataset = data.array_dataset(np.zeros((16, 1), np.float32), batch_size=8)
-    with pytest.raises(ValueError, match="dataset has no epoch_counter.*Pass the pipeline itself"):
+    with pytest.raises(ValueError, match="dataset has no epoch.*Pass the pipeline itself"):
         data.set_epoch(dataset.map(lambda x: x), 0)
     with pytest.raises(ValueError, match="epoch must be"):
         data.set_epoch(dataset, -1)
+    with pytest.raises(TypeError, match="transformed must be a tf.data.Dataset"):
+        dataset.share_epochs(np.zeros(3))
+
+
+def test_a_pipeline_is_a_dataset_of_its_own_type_with_nothing_patched_on():
+    values = np.arange(32, dtype=np.float32)[:, None]
+    dataset = data.array_dataset(values, batch_size=8, seed=0)
+    assert isinstance(dataset, tf.data.Dataset) and isinstance(dataset, data.EpochPipeline)
+    assert "epoch_counter" not in vars(dataset)  # the epoch belongs to the type, not to an attribute set later
+    assert len(dataset) == 4 and dataset.element_spec.shape.as_list() == [8, 1]
+    doubled = np.concatenate([b.numpy() for b in dataset.map(lambda x: 2 * x)])  # tf.data's methods still work
+    np.testing.assert_array_equal(np.sort(doubled[:, 0]), 2 * values[:, 0])
+
+
+def test_a_transformed_copy_shares_the_epoch_only_when_asked():
+    values = np.arange(32, dtype=np.float32)[:, None]
+    dataset = data.array_dataset(values, batch_size=8, seed=0)
+    data.set_epoch(dataset, 5)
+    epoch5 = np.concatenate([b.numpy() for b in dataset])
+    shared = dataset.share_epochs(dataset.map(lambda x: x + 100))
+    shared.set_epoch(5)  # sets the pipeline's epoch too
+    assert dataset.epoch == 5
+    np.testing.assert_array_equal(np.concatenate([b.numpy() for b in shared]), epoch5 + 100)
+    assert dataset.epoch == 6 and shared.epoch == 6
+    repeated = dataset.share_epochs(dataset.repeat())
+    repeated.set_epoch(5)
+    two_passes = np.concatenate([b.numpy() for b in repeated.take(8)])
+    np.testing.assert_array_equal(two_passes[:32], epoch5)  # pass k of the repeat draws epoch 5 + k
+    assert not np.array_equal(two_passes[32:], epoch5)
 
 
 def test_array_dataset_without_shuffle_keeps_order_and_remainder():

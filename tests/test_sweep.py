@@ -101,9 +101,7 @@ def test_each_pass_of_a_run_draws_a_new_data_order(monkeypatch):
             recorded.set_shape(batch.shape)
             return recorded
 
-        recorded = pipeline.map(record)
-        recorded.epoch_counter = pipeline.epoch_counter  # still keyed by fit's epoch clock
-        return recorded
+        return pipeline.share_epochs(pipeline.map(record))  # still keyed by fit's epoch clock
 
     def recording_fit(self, *args, **kwargs):
         calls.append([])

@@ -2,13 +2,13 @@
 from ganlab.data.images import (FASHION_CLASSES, DataNotFoundError, fashion_mnist, find_file, image_dataset,
                                 load_fashion_mnist, load_images, load_mnist, mnist, search_dirs, stacked_mnist,
                                 to_unit_range)
-from ganlab.data.pipeline import array_dataset, set_epoch
+from ganlab.data.pipeline import EpochPipeline, array_dataset, set_epoch
 from ganlab.data.toy import GaussianMixture, grid, mixture_1d, ring
 
 __all__ = [
-    "FASHION_CLASSES", "DataNotFoundError", "GaussianMixture", "array_dataset", "fashion_mnist", "find_file",
-    "grid", "image_dataset", "load_fashion_mnist", "load_images", "load_mnist", "mixture_1d", "mnist", "ring",
-    "search_dirs", "set_epoch", "stacked_mnist", "to_unit_range",
+    "FASHION_CLASSES", "DataNotFoundError", "EpochPipeline", "GaussianMixture", "array_dataset", "fashion_mnist",
+    "find_file", "grid", "image_dataset", "load_fashion_mnist", "load_images", "load_mnist", "mixture_1d", "mnist",
+    "ring", "search_dirs", "set_epoch", "stacked_mnist", "to_unit_range",
 ]
 from ganlab.data.paired import TASKS, downsample, hole_masks, make_pairs, paired, paired_arrays, upsample
 

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from ganlab._checks import one_of, positive_int
 from ganlab.data.images import LOADERS, _select, to_unit_range
-from ganlab.data.pipeline import array_dataset, new_epoch_counter
+from ganlab.data.pipeline import EpochPipeline, array_dataset
 
 
 def labelled_dataset(name: str = "mnist", batch_size: int = 64, split: str = "train", classes=None,
@@ -120,11 +120,9 @@ def semi_supervised_dataset(images, labelled_images, labelled_labels, batch_size
     pool = tf.convert_to_tensor(images)
     few = tf.convert_to_tensor(labelled_images)
     few_labels = tf.convert_to_tensor(labelled_labels.astype(np.int32))
-    counter = new_epoch_counter()
     seed = int(seed)
 
-    def epoch_batches(_):
-        epoch = counter.assign_add(1) - 1
+    def epoch_batches(epoch):
         key = tf.stack([tf.constant(seed, tf.int64), epoch])
         unlabelled = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
         unlabelled = tf.reshape(unlabelled[:steps * batch_size], (steps, batch_size))
@@ -137,8 +135,8 @@ def semi_supervised_dataset(images, labelled_images, labelled_labels, batch_size
     def gather(unlabelled, labelled):
         return tf.gather(pool, unlabelled), tf.gather(few, labelled), tf.gather(few_labels, labelled)
 
-    dataset = tf.data.Dataset.range(1).flat_map(epoch_batches)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps))
-    dataset = dataset.map(gather).prefetch(tf.data.AUTOTUNE)
-    dataset.epoch_counter = counter  # read by GAN.fit (training.EpochClock) and set_epoch
-    return dataset
+    def finish(dataset):
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps))
+        return dataset.map(gather).prefetch(tf.data.AUTOTUNE)
+
+    return EpochPipeline.from_epochs(epoch_batches, finish)

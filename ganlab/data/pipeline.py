@@ -1,18 +1,21 @@
 """``tf.data`` pipelines over arrays held in memory, with an epoch-keyed order.
 
-The order of the examples in epoch ``e`` is a pure function of ``(seed, e)``:
-a stateless shuffle keyed on the dataset's own epoch counter (``dataset.epoch_counter``),
-which :class:`ganlab.training.GAN` sets at the start of every epoch (Keras makes a new
-iterator per epoch, after ``on_epoch_begin``). So a run resumed from a checkpoint at
-epoch ``e`` sees the same batches as a run that was never stopped, which ``tf.data``'s
-own ``shuffle`` cannot promise: its order depends on how many iterators the same
-``Dataset`` object has already made. Without a GAN (plain Keras), the counter moves
-on by itself each time an iterator is made, so every epoch still gets a fresh order.
-Each pipeline has its own counter: iterating one never changes another's order. A
-dataset transformed further (``.map``, ``.repeat``) is a new object without the
-attribute; it still reshuffles each epoch, but ``GAN`` can no longer key its order.
+The order of the examples in epoch ``e`` is a pure function of ``(seed, e)``: a stateless
+shuffle keyed on the epoch that the pipeline is told to draw. Every pipeline that
+``ganlab.data`` makes is an :class:`EpochPipeline`, a ``tf.data.Dataset`` that owns its epoch
+number; :class:`ganlab.training.GAN` sets it at the start of every epoch (Keras makes a new
+iterator per epoch, after ``on_epoch_begin``). So a run resumed from a checkpoint at epoch
+``e`` sees the same batches as a run that was never stopped, which ``tf.data``'s own
+``shuffle`` cannot promise: its order depends on how many iterators the same ``Dataset``
+object has already made. Without a GAN (plain Keras), each pass moves on to the next epoch
+by itself, so every epoch still gets a fresh order. Each pipeline has its own epoch: iterating
+one never changes another's order. A dataset transformed further (``.map``, ``.repeat``) is a
+plain ``tf.data.Dataset``; it still reshuffles each pass, but ``GAN`` can no longer key its
+order, unless :meth:`EpochPipeline.share_epochs` makes it a pipeline on the same epochs.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -20,24 +23,70 @@ import tensorflow as tf
 from ganlab._checks import positive_int
 
 
-def new_epoch_counter() -> tf.Variable:
-    """A fresh epoch counter (starting at 0) for one pipeline, made outside any function being traced."""
-    with tf.init_scope():
-        return tf.Variable(0, dtype=tf.int64, trainable=False, name="ganlab_data_epoch")
+class EpochPipeline(tf.data.Dataset):
+    """A ``tf.data.Dataset`` that knows which epoch its next pass draws.
+
+    Made by :meth:`from_epochs`: on each pass it yields the elements of ``one_epoch(e)`` for its
+    current epoch ``e``, then moves ``e`` on by one. Use it as any ``tf.data.Dataset``;
+    :attr:`epoch` and :meth:`set_epoch` read and set the epoch, a ``tf.Variable`` that the
+    pipeline's own functions read at the start of each pass.
+    """
+
+    def __init__(self, dataset: tf.data.Dataset, counter: tf.Variable):
+        self._dataset = dataset
+        self._counter = counter
+        # tf.data's contract for a subclass: hand the base class the variant tensor it stands for.
+        super().__init__(tf.data.experimental.to_variant(dataset))
+
+    @classmethod
+    def from_epochs(cls, one_epoch: Callable[[tf.Tensor], tf.data.Dataset],
+                    finish: Callable[[tf.data.Dataset], tf.data.Dataset] = lambda dataset: dataset) -> EpochPipeline:
+        """The pipeline ``finish(passes)``, where each pass of ``passes`` is ``one_epoch(epoch)`` (epoch: int64)."""
+        with tf.init_scope():  # the counter is made outside any function being traced
+            counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="ganlab_data_epoch")
+
+        def draw(_):
+            return one_epoch(counter.assign_add(1) - 1)  # read, then move on for plain-Keras use
+
+        return cls(finish(tf.data.Dataset.range(1).flat_map(draw)), counter)
+
+    def _inputs(self):  # tf.data's contract for a subclass: the datasets it reads from
+        return [self._dataset]
+
+    @property
+    def element_spec(self):
+        return self._dataset.element_spec
+
+    @property
+    def epoch(self) -> int:
+        """The epoch whose order the next pass draws (0 for a new pipeline)."""
+        return int(self._counter.numpy())
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next pass draw the order of ``epoch`` (a whole number, 0 for the first)."""
+        self._counter.assign(positive_int("epoch", epoch, minimum=0, example=0))
+
+    def share_epochs(self, transformed: tf.data.Dataset) -> EpochPipeline:
+        """``transformed``, a dataset made from this pipeline (by ``.map``, ``.repeat``, ...), as a
+        pipeline on this one's epoch: setting the epoch of either sets both."""
+        if not isinstance(transformed, tf.data.Dataset):
+            raise TypeError(f"transformed must be a tf.data.Dataset made from this pipeline, got "
+                            f"{type(transformed).__name__}.")
+        return EpochPipeline(transformed, self._counter)
 
 
 def set_epoch(dataset: tf.data.Dataset, epoch: int) -> None:
-    """Make the next iterator of ``dataset``, a ganlab pipeline, draw the order of ``epoch``."""
-    counter = getattr(dataset, "epoch_counter", None)
-    if counter is None:
-        raise ValueError("dataset has no epoch_counter: only pipelines made by ganlab.data (array_dataset, mnist, "
-                         "...) have one, and a transformed copy (.map, .repeat, ...) loses it. Pass the pipeline "
-                         "itself.")
-    counter.assign(positive_int("epoch", epoch, minimum=0, example=0))
+    """Make the next pass of ``dataset``, a ganlab pipeline, draw the order of ``epoch``."""
+    if not isinstance(dataset, EpochPipeline):
+        raise ValueError("dataset has no epoch: only pipelines made by ganlab.data (array_dataset, mnist, ...) "
+                         "have one, and a transformed copy (.map, .repeat, ...) loses it. Pass the pipeline "
+                         "itself, or pipeline.share_epochs(copy).")
+    dataset.set_epoch(epoch)
 
 
 def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle: bool = True,
-                  scale_uint8: bool = False, drop_remainder: bool = True, labels: np.ndarray | None = None):
+                  scale_uint8: bool = False, drop_remainder: bool = True,
+                  labels: np.ndarray | None = None) -> EpochPipeline:
     """Batches of ``array`` (examples on axis 0), reshuffled each epoch.
 
     Args:
@@ -50,7 +99,7 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
         labels: optional per-example labels (len(array),); batches are then
             (examples, labels) pairs, drawn in the same order.
     Returns:
-        A ``tf.data.Dataset`` of tensors of shape (batch_size, *array.shape[1:]).
+        An :class:`EpochPipeline` (a ``tf.data.Dataset``) of tensors of shape (batch_size, *array.shape[1:]).
     """
     array = np.asarray(array)
     positive_int("batch_size", batch_size, example=64)
@@ -73,11 +122,9 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
         raise ValueError(f"labels must have one entry per example ({n}), got {len(labels)}.")
     label_values = None if labels is None else tf.convert_to_tensor(np.asarray(labels))
     values = tf.convert_to_tensor(array if scale_uint8 else array.astype(np.float32))
-    counter = new_epoch_counter()
     seed = int(seed)
 
-    def epoch_indices(_):
-        epoch = counter.assign_add(1) - 1  # read, then move on for plain-Keras use
+    def epoch_indices(epoch):
         indices = tf.range(n, dtype=tf.int64)
         if shuffle:
             key = tf.stack([tf.constant(seed, tf.int64), epoch])
@@ -90,11 +137,12 @@ def array_dataset(array: np.ndarray, batch_size: int, *, seed: int = 0, shuffle:
             batch = tf.cast(batch, tf.float32) / 127.5 - 1.0
         return batch if label_values is None else (batch, tf.gather(label_values, indices))
 
-    dataset = tf.data.Dataset.range(1).flat_map(epoch_indices)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     batches = n // batch_size if drop_remainder else -(-n // batch_size)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))  # so Keras knows the epoch length
-    # Gathering a batch is cheap: a plain map with prefetch keeps the model busy (see benchmarks/).
-    dataset = dataset.map(gather).prefetch(tf.data.AUTOTUNE)
-    dataset.epoch_counter = counter  # read by GAN.fit (training.EpochClock) and set_epoch
-    return dataset
+
+    def finish(dataset):
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))  # so Keras knows the epoch length
+        # Gathering a batch is cheap: a plain map with prefetch keeps the model busy (see benchmarks/).
+        return dataset.map(gather).prefetch(tf.data.AUTOTUNE)
+
+    return EpochPipeline.from_epochs(epoch_indices, finish)

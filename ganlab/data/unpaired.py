@@ -31,7 +31,7 @@ from scipy import ndimage
 
 from ganlab._checks import one_of, positive_int
 from ganlab.data.images import load_images
-from ganlab.data.pipeline import new_epoch_counter
+from ganlab.data.pipeline import EpochPipeline
 
 STYLES = ("marker", "outline")
 
@@ -110,22 +110,21 @@ def unpaired_dataset(a, b, batch_size: int = 32, seed: int = 0) -> tf.data.Datas
         raise ValueError(f"batch_size={batch_size} is larger than the smaller domain ({n} images): use "
                          f"batch_size <= {n} or more images.")
     values_a, values_b = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
-    counter = new_epoch_counter()
     seed = int(seed)
 
-    def epoch_indices(_):
-        epoch = counter.assign_add(1) - 1
+    def epoch_indices(epoch):
         order_a = tf.random.experimental.stateless_shuffle(tf.range(len(a), dtype=tf.int64),
                                                            seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
         order_b = tf.random.experimental.stateless_shuffle(tf.range(len(b), dtype=tf.int64),
                                                            seed=tf.stack([tf.constant(seed + 1, tf.int64), epoch]))
         return tf.data.Dataset.from_tensor_slices((order_a[:n], order_b[:n]))
 
-    dataset = tf.data.Dataset.range(1).flat_map(epoch_indices).batch(batch_size, drop_remainder=True)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(n // batch_size))
-    dataset = dataset.map(lambda i, j: (tf.gather(values_a, i), tf.gather(values_b, j))).prefetch(tf.data.AUTOTUNE)
-    dataset.epoch_counter = counter  # read by Game.fit (training.EpochClock) and set_epoch
-    return dataset
+    def finish(dataset):
+        dataset = dataset.batch(batch_size, drop_remainder=True)
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(n // batch_size))
+        return dataset.map(lambda i, j: (tf.gather(values_a, i), tf.gather(values_b, j))).prefetch(tf.data.AUTOTUNE)
+
+    return EpochPipeline.from_epochs(epoch_indices, finish)
 
 
 def unpaired(name: str = "mnist", style: str = "marker", batch_size: int = 32, limit: int | None = None,

@@ -82,8 +82,7 @@ def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, 
     gan.compile()
     batch_size = min(batch_size, len(images))
     pipeline = array_dataset(images, batch_size, seed=seed, labels=np.asarray(labels, np.int32))
-    dataset = pipeline.repeat()
-    dataset.epoch_counter = pipeline.epoch_counter  # so that GAN.fit keys the order by epoch, from 0
+    dataset = pipeline.share_epochs(pipeline.repeat())  # so that GAN.fit keys the order by epoch, from 0
     gan.fit(dataset, epochs=1, steps_per_epoch=positive_int("steps", steps, example=1000), verbose=0)
     return gan
 
@@ -116,8 +115,7 @@ def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=No
     gan.compile(keras.optimizers.Adam(rate(), beta_1=0.5), discriminator_optimizer)
     pipeline = semi_supervised_dataset(split["images"], split["labelled_images"], split["labelled_labels"],
                                        batch_size=budget.sgan_batch, seed=seed)
-    dataset = pipeline.repeat()
-    dataset.epoch_counter = pipeline.epoch_counter  # so that GAN.fit keys the order by epoch, from 0
+    dataset = pipeline.share_epochs(pipeline.repeat())  # so that GAN.fit keys the order by epoch, from 0
     gan.fit(dataset, epochs=1, steps_per_epoch=budget.sgan_steps, verbose=0, callbacks=callbacks)
     if average:  # classify with the averaged weights, which Adam kept beside the trained ones
         discriminator_optimizer.finalize_variable_values(gan.discriminator.trainable_variables)

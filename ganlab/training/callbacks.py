@@ -7,22 +7,23 @@ import keras
 import numpy as np
 
 from ganlab._checks import positive_int
+from ganlab.data.pipeline import EpochPipeline
 
 
 class EpochClock(keras.callbacks.Callback):
     """Tells a ganlab pipeline which epoch starts, so that a resumed run sees the same batches.
 
-    ``dataset``: the pipeline given to ``fit``; one without an ``epoch_counter`` (not made by
-    ``ganlab.data``, or transformed after) is left to reshuffle by itself.
+    ``dataset``: the pipeline given to ``fit``; one that is not an :class:`ganlab.data.EpochPipeline`
+    (not made by ``ganlab.data``, or transformed after) is left to reshuffle by itself.
     """
 
     def __init__(self, dataset=None):
         super().__init__()
-        self.counter = getattr(dataset, "epoch_counter", None)
+        self.pipeline = dataset if isinstance(dataset, EpochPipeline) else None
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.counter is not None:
-            self.counter.assign(int(epoch))
+        if self.pipeline is not None:
+            self.pipeline.set_epoch(int(epoch))
 
 
 class TrainingDiverged(RuntimeError):
