@@ -89,7 +89,7 @@ class LeverGAN(GAN):
         super().__init__(*args, generator_loss=generator_loss, **kwargs)
         self.kind, self.smoothing = loss, smoothing
 
-    def discriminator_loss(self, real_logits, fake_logits, real=None, fake=None, draw=0):
+    def judge_loss(self, real_logits, fake_logits, real=None, fake=None, draw=0):  # D's loss from its outputs
         real_logits, fake_logits = tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
         if self.kind == "hinge":  # Lim and Ye (2017); Miyato et al. (2018)
             loss = tf.reduce_mean(tf.nn.relu(1 - real_logits)) + tf.reduce_mean(tf.nn.relu(1 + fake_logits))

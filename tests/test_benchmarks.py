@@ -98,3 +98,27 @@ def test_recipe_screens_refuse_zero_threads_before_training(monkeypatch, capsys)
     with pytest.raises(SystemExit):
         bench.main()
     assert "--threads must be at least 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("variant", ["hinge", "smooth0.9", "recipe_d64"])
+def test_recipe_levers_variants_still_train_on_the_shared_step(variant):
+    import numpy as np
+    import tensorflow as tf
+
+    levers = load("recipe_levers")
+    config = {**levers.OLD, **levers.VARIANTS[variant]}
+    generator = levers.models.dcgan_generator(latent_dim=config["latent_dim"], width=8, refinements=config["g_extra"])
+    discriminator = levers.models.dcgan_discriminator(width=8 * (config["d_width"] or 32) // 32)
+    gan = levers.LeverGAN(generator, discriminator, loss=config["loss"], smoothing=config["smoothing"], seed=0)
+    gan.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype(np.float32)
+    history = gan.fit(tf.data.Dataset.from_tensor_slices(images).batch(16), epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1]) and np.isfinite(history.history["g_loss"][-1])
+    real, fake = tf.constant([[2.0]]), tf.constant([[-2.0]])
+    plain = float(levers.LeverGAN(generator, discriminator, seed=0).judge_loss(real, fake))
+    if variant == "hinge":  # zero once real logits pass 1 and fake ones fall below -1
+        assert float(gan.judge_loss(real, fake)) == pytest.approx(0.0)
+    elif variant == "smooth0.9":  # a real target of 0.9 costs more on a confident real logit
+        assert float(gan.judge_loss(real, fake)) > plain + 0.05
+    else:
+        assert float(gan.judge_loss(real, fake)) == pytest.approx(plain)
