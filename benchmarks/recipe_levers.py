@@ -72,6 +72,8 @@ VARIANTS = {
     "recipe_decay": dict(g_lr=8e-4, g_extra=1, schedule="hold_then_decay"),
     "recipe_d64": dict(g_lr=8e-4, g_extra=1, g_width=32, d_width=64),
     "recipe_d64_decay": dict(g_lr=8e-4, g_extra=1, g_width=32, d_width=64, schedule="hold_then_decay"),
+    # batch 128 with both rates raised by sqrt(2), the usual rescaling for Adam when the batch doubles
+    "recipe_b128": dict(g_lr=1.13e-3, d_lr=2.83e-4, g_extra=1, batch=128),
 }
 SCHEDULES = {  # the learning rate's factor at a fraction of the CPU budget
     "constant": lambda f: 1.0,
