@@ -31,7 +31,7 @@ training so far (scoring excluded), so that settings can be compared at equal CP
     python benchmarks/recipe_screens.py wgan_gp paper ema fast_g fast_g_ema --seeds 6 --epochs 12
     python benchmarks/recipe_screens.py wgan_gp paper fast_g --seeds 7 --epochs 12 --append
     python benchmarks/recipe_screens.py dcgan recipe --seeds 0 --epochs 36 --threads 1 --result s0.json  # one a core;
-        # the stored dcgan.json joins the points of such per-seed files
+    python benchmarks/recipe_screens.py dcgan --merge s0.json s1.json s2.json  # join such per-seed files
     python benchmarks/recipe_screens.py mlp --table      # the stored result as the README's table
 """
 from __future__ import annotations
@@ -123,6 +123,24 @@ def table(result: dict, variants) -> str:
     return "\n".join(lines) + f"\n\nseeds {sorted({r['seed'] for r in rows})}; {result['machine']}"
 
 
+def merge(parser, files: list[Path], path: Path, append: bool) -> None:
+    """Write to ``path`` the points of ``files`` (after the stored ones with ``append``); each point once."""
+    missing = [str(file) for file in files if not file.exists()]
+    if missing:
+        parser.error(f"--merge: no such file {', '.join(missing)}; give the --result files of the runs to join")
+    results = [json.loads(file.read_text()) for file in files]
+    points = [point for result in results for point in result["points"]]
+    if append and path.exists():
+        points = json.loads(path.read_text())["points"] + points
+    keys = [(p["variant"], p["seed"], p["epoch"]) for p in points]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        parser.error(f"--merge: {len(twice)} (setting, seed, epoch) points appear twice, e.g. {twice[0]}; "
+                     "give each run's file once (and leave out --append if the stored result already has them)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"machine": results[0]["machine"], "points": points}, indent=1) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("screen", choices=list(SCREENS))
@@ -132,6 +150,8 @@ def main():
     parser.add_argument("--append", action="store_true", help="add to the stored result instead of replacing it")
     parser.add_argument("--table", action="store_true", help="print the stored result as a table")
     parser.add_argument("--result", type=Path, help="where the result is kept (default: results/recipe_screens/)")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="FILE", help="join the points of these --result "
+                        "files (runs made side by side) into the result, without training")
     parser.add_argument("--threads", type=int, help="TensorFlow's intra- and inter-op threads (default: its own "
                         "choice); 1 lets two runs share a 2-core machine without contending")
     args = parser.parse_args()
@@ -141,6 +161,10 @@ def main():
         parser.error(f"unknown variants {unknown} for {args.screen}: choose from {', '.join(variants)}")
     path = args.result or RESULTS / f"{args.screen}.json"
     if args.table:
+        print(table(json.loads(path.read_text()), variants))
+        return
+    if args.merge:
+        merge(parser, args.merge, path, args.append)
         print(table(json.loads(path.read_text()), variants))
         return
     if args.threads is not None:

@@ -1,5 +1,6 @@
 """The benchmark scripts run end to end on a tiny budget (their real runs are recorded in the README)."""
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,32 @@ def test_recipe_screens_refuse_zero_threads_before_training(monkeypatch, capsys)
     with pytest.raises(SystemExit):
         bench.main()
     assert "--threads must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_recipe_screens_merge_joins_per_seed_files_and_refuses_a_point_twice(tmp_path, monkeypatch, capsys):
+    import sys
+
+    bench = load("recipe_screens")
+    monkeypatch.setattr(bench, "run", lambda *args: pytest.fail("--merge trained"))
+    files = []
+    for seed, fd in ((0, 14.4), (1, 13.0)):
+        files.append(tmp_path / f"s{seed}.json")
+        point = dict(variant="recipe", seed=seed, epoch=36, cpu_seconds=1680.0, fd=fd, readable=0.77)
+        files[-1].write_text(json.dumps({"machine": "test machine", "points": [point]}))
+    out = tmp_path / "dcgan.json"
+    monkeypatch.setattr(sys, "argv", ["recipe_screens.py", "dcgan", "--merge", *map(str, files), "--result", str(out)])
+    bench.main()
+    assert [p["seed"] for p in json.loads(out.read_text())["points"]] == [0, 1]
+    assert "| recipe | 36 | 28.0 | 14 (14, 13) | 0.77 (0.77, 0.77) |" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["recipe_screens.py", "dcgan", "--merge", str(files[0]), "--result", str(out),
+                                      "--append"])
+    with pytest.raises(SystemExit):
+        bench.main()
+    assert "1 (setting, seed, epoch) points appear twice, e.g. ('recipe', 0, 36)" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["recipe_screens.py", "dcgan", "--merge", str(tmp_path / "none.json")])
+    with pytest.raises(SystemExit):
+        bench.main()
+    assert "--merge: no such file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("variant", ["hinge", "smooth0.9", "recipe_d64"])
