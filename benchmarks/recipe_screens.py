@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -132,8 +133,8 @@ def merge(parser, files: list[Path], path: Path, append: bool) -> None:
     points = [point for result in results for point in result["points"]]
     if append and path.exists():
         points = json.loads(path.read_text())["points"] + points
-    keys = [(p["variant"], p["seed"], p["epoch"]) for p in points]
-    twice = sorted({key for key in keys if keys.count(key) > 1})
+    counts = Counter((p["variant"], p["seed"], p["epoch"]) for p in points)
+    twice = sorted(key for key, count in counts.items() if count > 1)
     if twice:
         parser.error(f"--merge: {len(twice)} (setting, seed, epoch) points appear twice, e.g. {twice[0]}; "
                      "give each run's file once (and leave out --append if the stored result already has them)")
