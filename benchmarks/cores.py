@@ -8,7 +8,10 @@ wall-second (the process's user and system time over the wall clock) and images 
 wall-second, the median over ``--rounds`` rounds. Settings are interleaved round by round
 (A, B, C, A, B, C, ...), so that a drift in the machine's speed hits all alike.
 
-* ``default``: what the notebooks run (``ganlab.device.setup()`` and ``fast_dcgan()``);
+* ``default``: what the notebooks run (``ganlab.device.setup()`` and ``fast_dcgan()``; on x86-64,
+  ``import ganlab`` turns on TensorFlow's oneDNN kernels);
+* ``onednn_off``: the same with ``TF_ENABLE_ONEDNN_OPTS=0``, TensorFlow's own choice on CPUs without
+  AVX-512 VNNI (on those with it, TensorFlow's default is on, and this setting turns it off);
 * ``steps_per_execution``: Keras runs ``--spe`` steps per call of the compiled function,
   which removes Python's work between steps (the same updates, up to float rounding);
 * ``inter_op_1``: one inter-op thread, so that independent ops run one after another and
@@ -28,17 +31,19 @@ import sys
 import time
 from pathlib import Path
 
-SETTINGS = ("default", "steps_per_execution", "inter_op_1")
+SETTINGS = ("default", "onednn_off", "steps_per_execution", "inter_op_1")
 RESULT = Path(__file__).parent / "results" / "cores.json"
 
 
 def measure(setting: str, steps: int, spe: int) -> dict:
     """Train in this process under ``setting``; return CPU-seconds per wall-second and images per second."""
+    if setting == "onednn_off":
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # read when TensorFlow starts: before the imports below
+    import ganlab  # first, as in the notebooks: it starts TensorFlow
     import tensorflow as tf
 
     if setting == "inter_op_1":
         tf.config.threading.set_inter_op_parallelism_threads(1)
-    import ganlab
     from ganlab import data
     from ganlab.experiments import recipes
 
@@ -53,8 +58,18 @@ def measure(setting: str, steps: int, spe: int) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     gan.fit(mnist, epochs=2, initial_epoch=1, steps_per_epoch=steps, verbose=0)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return dict(setting=setting, cpu_per_wall=round(cpu / wall, 3), images_per_second=round(64 * steps / wall, 1),
+    return dict(setting=setting, onednn=ganlab.device.onednn(), cpu_per_wall=round(cpu / wall, 3), images_per_second=round(64 * steps / wall, 1),
                 images_per_cpu_second=round(64 * steps / cpu, 1))
+
+
+def vector_instructions() -> str:
+    """The CPU's widest vector instructions that TensorFlow's kernels use (from /proc/cpuinfo; Linux only)."""
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        return "unknown"
+    present = [name for name in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16") if name in flags.split()]
+    return " ".join(present) or "none of AVX2, FMA, AVX-512"
 
 
 def main():
@@ -86,7 +101,7 @@ def main():
               f"{summary[setting]['images_per_second']:.0f} images/s, "
               f"{summary[setting]['images_per_cpu_second']:.0f} images per CPU-s (median of {len(mine)})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} cores", "steps": args.steps,
+    args.out.write_text(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} cores, {vector_instructions()}", "steps": args.steps,
                                     "steps_per_execution": args.spe, "summary": summary, "runs": runs},
                                    indent=1) + "\n")
 

@@ -18,6 +18,11 @@ Choices and why:
   it is unmeasured here.
 * Strategy: one device -> TensorFlow's default strategy (no overhead), several
   GPUs -> ``MirroredStrategy``, TPU -> ``TPUStrategy``.
+* CPU kernels: ``import ganlab`` asks TensorFlow for its oneDNN kernels on x86-64
+  CPUs (``TF_ENABLE_ONEDNN_OPTS=1`` unless already set), which TensorFlow itself
+  turns on only on CPUs with AVX-512 VNNI or newer; :func:`onednn` says whether they
+  are on. Threads and steps per execution keep TensorFlow's and Keras' defaults
+  (``benchmarks/cores.py`` measured both).
 
 The last :class:`Hardware` set up is kept (:func:`current`), so that library
 code that builds models for the learner (``sweep.build``) builds them under its
@@ -162,6 +167,15 @@ def setup(precision: str = "float32", jit_compile: bool = False, memory_growth: 
     _current = Hardware(kind=kind, device_names=names, strategy=strategy, precision=chosen,
                         jit_compile=bool(jit_compile), details=details)
     return _current
+
+
+def onednn() -> bool | None:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process (``None`` if this TensorFlow cannot say)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own test of the same switch
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 def current() -> Hardware | None:

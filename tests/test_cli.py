@@ -10,6 +10,23 @@ def test_doctor_reports_versions_hardware_and_data(capsys):
     out = capsys.readouterr().out
     assert "ganlab" in out and "mnist.npz" in out
     assert any(kind in out for kind in ("CPU:", "GPU:", "TPU:")) and "precision float32" in out
+    assert "oneDNN CPU kernels: " in out
+
+
+def test_importing_ganlab_turns_on_tensorflows_onednn_kernels_on_x86():
+    """In a fresh process with nothing set: ganlab must ask before TensorFlow starts, or the switch is too late."""
+    import platform
+    import subprocess
+
+    from cli_helpers import command, environment
+
+    env = environment()
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    out = subprocess.run(command("doctor"), env=env, capture_output=True, text=True, timeout=300).stdout
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert "oneDNN CPU kernels: on (TF_ENABLE_ONEDNN_OPTS=1)" in out, out
+    else:
+        assert "oneDNN CPU kernels: " in out, out
 
 
 def test_the_course_lists_its_notebooks_in_order():

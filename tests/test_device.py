@@ -221,3 +221,28 @@ def test_sweep_builds_its_gan_under_the_strategy_of_setup(monkeypatch):
     monkeypatch.setattr(sweep, "GAN", recording_gan)
     sweep.build(sweep.Settings(width=8), seed=0)
     assert seen == [one_device]
+
+
+def test_onednn_is_asked_for_on_x86_and_a_choice_already_made_is_kept():
+    import ganlab
+
+    for machine in ("x86_64", "AMD64"):
+        environ = {}
+        ganlab._onednn_default(environ, machine)
+        assert environ == {"TF_ENABLE_ONEDNN_OPTS": "1"}
+        environ = {"TF_ENABLE_ONEDNN_OPTS": "0"}  # the user's choice wins
+        ganlab._onednn_default(environ, machine)
+        assert environ == {"TF_ENABLE_ONEDNN_OPTS": "0"}
+    for machine in ("arm64", "aarch64"):  # other CPUs keep TensorFlow's own choice
+        environ = {}
+        ganlab._onednn_default(environ, machine)
+        assert environ == {}
+
+
+def test_onednn_reports_what_tensorflow_runs():
+    import platform
+
+    state = device.onednn()
+    assert state in (True, False, None)
+    if platform.machine().lower() in ("x86_64", "amd64") and os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1":
+        assert state is True  # this process imported ganlab, which asked for the kernels

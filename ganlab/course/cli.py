@@ -38,6 +38,8 @@ def doctor() -> int:
     """Print what a learner needs to know before starting; exit status 1 if the data is missing."""
     print(f"ganlab {ganlab.__version__}, Python {sys.version.split()[0]}")
     print(device.setup().describe())
+    kernels = {True: "on", False: "off", None: "unknown"}[device.onednn()]
+    print(f"oneDNN CPU kernels: {kernels} (TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')})")
     print(f"quick mode: {'on' if ganlab.quick_mode() else 'off'} (GANLAB_QUICK)")
     status = 0
     for name in data.images.FILES:
