@@ -18,8 +18,8 @@ def _onednn_default(environ, machine: str) -> None:
 
     TensorFlow turns them on by itself only on CPUs with AVX-512 VNNI or newer; on the many without
     (AVX2 laptops and cloud machines) it falls back to slower kernels. With oneDNN the course's test
-    suite needed 13% less CPU time on a 2-core AVX2 machine (README, "Both cores at work?"); results
-    differ from the fallback's only in float rounding. Set TF_ENABLE_ONEDNN_OPTS=0 to keep TensorFlow's choice.
+    suite ran about 14% faster on a 2-core AVX2 machine (README, "Both cores at work?"); results differ
+    from the fallback's only in float rounding. Set TF_ENABLE_ONEDNN_OPTS=0 to keep TensorFlow's choice.
     """
     if machine.lower() in ("x86_64", "amd64"):
         environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
