@@ -24,6 +24,8 @@ import os
 import platform
 from pathlib import Path
 
+import ganlab  # noqa: F401 - before TensorFlow starts: it asks for oneDNN's CPU kernels, as in the notebooks
+
 import tensorflow as tf
 
 from ganlab.experiments import collapse

@@ -28,11 +28,12 @@ import platform
 import time
 from pathlib import Path
 
+import ganlab  # before TensorFlow starts: it asks for oneDNN's CPU kernels, as in the notebooks
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-import ganlab
 from ganlab import data, metrics, models
 from ganlab.training import GAN
 

@@ -42,10 +42,11 @@ import platform
 from collections import Counter
 from pathlib import Path
 
+import ganlab  # before TensorFlow starts: it asks for oneDNN's CPU kernels, as in the notebooks
+
 import numpy as np
 import tensorflow as tf
 
-import ganlab
 from ganlab import data, metrics, models
 from ganlab.experiments import recipes
 from ganlab.training import GAN, WGAN

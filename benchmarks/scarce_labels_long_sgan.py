@@ -19,6 +19,8 @@ import json
 import time
 from pathlib import Path
 
+import ganlab  # noqa: F401 - before TensorFlow starts: it asks for oneDNN's CPU kernels, as in the notebooks
+
 import keras
 import numpy as np
 

@@ -31,10 +31,11 @@ import statistics
 import time
 from pathlib import Path
 
+import ganlab  # before TensorFlow starts: it asks for oneDNN's CPU kernels, as in the notebooks
+
 import keras
 import tensorflow as tf
 
-import ganlab
 from ganlab import data, losses, models
 from ganlab.training import GAN
 

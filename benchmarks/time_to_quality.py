@@ -40,12 +40,13 @@ import signal
 import time
 from pathlib import Path
 
+import ganlab  # before TensorFlow starts: it asks for oneDNN's CPU kernels, as in the notebooks
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
-import ganlab
 from ganlab import data, metrics, models
 from ganlab.views import plots
 from ganlab.experiments import recipes
