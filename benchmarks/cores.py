@@ -58,8 +58,8 @@ def measure(setting: str, steps: int, spe: int) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     gan.fit(mnist, epochs=2, initial_epoch=1, steps_per_epoch=steps, verbose=0)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return dict(setting=setting, onednn=ganlab.device.onednn(), cpu_per_wall=round(cpu / wall, 3), images_per_second=round(64 * steps / wall, 1),
-                images_per_cpu_second=round(64 * steps / cpu, 1))
+    return dict(setting=setting, onednn=ganlab.device.onednn(), cpu_per_wall=round(cpu / wall, 3),
+                images_per_second=round(64 * steps / wall, 1), images_per_cpu_second=round(64 * steps / cpu, 1))
 
 
 def vector_instructions() -> str:
@@ -101,9 +101,9 @@ def main():
               f"{summary[setting]['images_per_second']:.0f} images/s, "
               f"{summary[setting]['images_per_cpu_second']:.0f} images per CPU-s (median of {len(mine)})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} cores, {vector_instructions()}", "steps": args.steps,
-                                    "steps_per_execution": args.spe, "summary": summary, "runs": runs},
-                                   indent=1) + "\n")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {vector_instructions()}"
+    args.out.write_text(json.dumps({"machine": machine, "steps": args.steps, "steps_per_execution": args.spe,
+                                    "summary": summary, "runs": runs}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Notebooks import what they need from here: ``ganlab.data``, ``ganlab.models``,
 checks in ``ganlab.course.exercises``.
 """
 import os
+import platform
 
 # TensorFlow's C++ start-up chatter is noise in a notebook. Without an NVIDIA driver its only "error" is
 # the failed CUDA probe, so errors are hidden there too; with a driver, real errors still show.
@@ -25,13 +26,7 @@ def _onednn_default(environ, machine: str) -> None:
         environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
-def _set_onednn_default() -> None:
-    import platform
-
-    _onednn_default(os.environ, platform.machine())
-
-
-_set_onednn_default()
+_onednn_default(os.environ, platform.machine())
 
 
 def _check_backend() -> None:
