@@ -65,10 +65,11 @@ class Budget:
     sgan_average: float = 0.0
 
 
-def load(name: str, n: int, seed: int) -> dict:
-    """The training split with n labels per class (``data.scarce_labels``) and the test set."""
+def load(name: str, n: int, seed: int, test_limit: int | None = None) -> dict:
+    """The training split with n labels per class (``data.scarce_labels``) and the test set (its first
+    ``test_limit`` images; ``None``: all 10,000)."""
     split = scarce_labels(name, n, seed)
-    split["test_images"], test_labels = load_images(name, "test")
+    split["test_images"], test_labels = load_images(name, "test", limit=test_limit)
     split["test_labels"] = test_labels.astype(np.int32)
     return split
 
