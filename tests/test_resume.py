@@ -28,16 +28,12 @@ def epochs_started(workdir):
     return [(int(pid), int(epoch)) for pid, epoch in rows]
 
 
-@pytest.fixture(scope="module", params=[[], ["--ema"]], ids=["plain", "ema"])
-def uninterrupted(request, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("uninterrupted")
-    finish(run(workdir, *request.param))
-    return np.load(workdir / "final.npz"), request.param
+@pytest.mark.parametrize("options", [[], ["--ema"]], ids=["plain", "ema"])
+def test_killed_run_resumes_to_identical_weights(tmp_path, options):
+    """Also with the generator's moving average (--ema): it is part of the checkpoint and of final.npz.
 
-
-def test_killed_run_resumes_to_identical_weights(tmp_path, uninterrupted):
-    """Also with the generator's moving average (--ema): it is part of the checkpoint and of final.npz."""
-    uninterrupted, options = uninterrupted
+    The uninterrupted run to compare with is trained, from the same seed and start to end, by the restarted
+    process before it resumes (``--uninterrupted-first``): one TensorFlow start-up fewer than a process of its own."""
     first = run(tmp_path, "--backup", *options)
     metadata = tmp_path / "backup" / "training_metadata.json"
     deadline = time.time() + 240
@@ -57,7 +53,10 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, uninterrupted):
     assert not (tmp_path / "final.npz").exists()
     killed_at = epochs_started(tmp_path)[-1][1]
 
-    finish(run(tmp_path, "--backup", *options))
+    reference = tmp_path / "uninterrupted"
+    finish(run(tmp_path, "--backup", *options, "--uninterrupted-first", str(reference)))
+    assert epochs_started(reference) == [(epochs_started(reference)[0][0], epoch) for epoch in range(EPOCHS)]
+    uninterrupted = np.load(reference / "final.npz")
     rows = epochs_started(tmp_path)
     pids = list(dict.fromkeys(pid for pid, _ in rows))
     resumed_epochs = [epoch for pid, epoch in rows if pid == pids[1]]
