@@ -1,4 +1,6 @@
 """ganlab.models.diffusion and ganlab.training.diffusion: the schedule's identities, the samplers' algebra, resuming."""
+import shutil
+
 import keras
 import numpy as np
 import pytest
@@ -112,11 +114,41 @@ def images(n=32, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (n, 28, 28, 1)).astype(np.float32)
 
 
-def test_training_and_sampling():
-    model = Diffusion(tiny_unet(), models.linear_schedule(50), seed=0)
-    model.compile(keras.optimizers.Adam(2e-3))
-    history = model.fit(data.array_dataset(images(32), 16), epochs=3, verbose=0).history
-    assert int(model.step_counter.numpy()) == 6 and np.all(np.isfinite(history["loss"]))
+def run(epochs, path=None, load=None, initial_epoch=0, callbacks=()):
+    model = Diffusion(tiny_unet(seed=3), models.linear_schedule(50), seed=3)
+    model.compile(keras.optimizers.Adam(1e-3))
+    if load:
+        model.load_weights(load)
+    history = model.fit(data.array_dataset(images(48), 16, seed=1), epochs=epochs, initial_epoch=initial_epoch,
+                        verbose=0, callbacks=list(callbacks))
+    if path:
+        model.save_weights(path)
+    return model, history.history
+
+
+def backup(folder):
+    return keras.callbacks.BackupAndRestore(str(folder), delete_checkpoint=False)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    """Two epochs of three steps in one go. Tests only read it (sampling does not change the weights)."""
+    return run(2)
+
+
+@pytest.fixture(scope="module")
+def first_epoch(tmp_path_factory):
+    """The first of those epochs alone, as one run: its weights saved at the end and its BackupAndRestore
+    checkpoint (the callback only saves; the training is that of a run without it). Tests copy, never write, it."""
+    folder = tmp_path_factory.mktemp("first_epoch")
+    model, _ = run(1, path=folder / "half.weights.h5", callbacks=[backup(folder / "backup")])
+    assert int(model.step_counter.numpy()) == 3
+    return folder
+
+
+def test_training_and_sampling(uninterrupted):
+    model, history = uninterrupted
+    assert int(model.step_counter.numpy()) == 6 and len(history["loss"]) == 2 and np.all(np.isfinite(history["loss"]))
     first, again = model.sample(3, steps=5, seed=1), model.sample(3, steps=5, seed=1)
     np.testing.assert_array_equal(first, again)  # eta = 0: deterministic given the starting noise
     assert first.shape == (3, 28, 28, 1) and np.abs(first).max() <= 1
@@ -129,36 +161,17 @@ def test_training_and_sampling():
     np.testing.assert_array_equal(model.sample(2, steps=4, step=lambda x, e, a, p: np.zeros_like(x)), 0)
 
 
-def run(epochs, path=None, load=None, initial_epoch=0):
-    model = Diffusion(tiny_unet(seed=3), models.linear_schedule(50), seed=3)
-    model.compile(keras.optimizers.Adam(1e-3))
-    if load:
-        model.load_weights(load)
-    model.fit(data.array_dataset(images(48), 16, seed=1), epochs=epochs, initial_epoch=initial_epoch, verbose=0)
-    if path:
-        model.save_weights(path)
-    return model
-
-
-@pytest.fixture(scope="module")
-def uninterrupted():
-    return run(2)
-
-
-def test_resumed_training_equals_uninterrupted(uninterrupted, tmp_path):
-    run(1, path=tmp_path / "half.weights.h5")
-    resumed = run(2, load=tmp_path / "half.weights.h5", initial_epoch=1)
+def test_resumed_training_equals_uninterrupted(uninterrupted, first_epoch):
+    resumed, _ = run(2, load=first_epoch / "half.weights.h5", initial_epoch=1)
     assert int(resumed.step_counter.numpy()) == 6
-    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights()):  # the weight average among them
+    for a, b in zip(uninterrupted[0].get_weights(), resumed.get_weights()):  # the weight average among them
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_backup_and_restore_resumes(uninterrupted, tmp_path):
-    for epochs in (1, 2):  # the first call stops after one epoch; the second restores it and trains the other
-        model = Diffusion(tiny_unet(seed=3), models.linear_schedule(50), seed=3)
-        model.compile(keras.optimizers.Adam(1e-3))
-        model.fit(data.array_dataset(images(48), 16, seed=1), epochs=epochs, verbose=0,
-                  callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"), delete_checkpoint=False)])
-    assert int(model.step_counter.numpy()) == 6
-    for a, b in zip(uninterrupted.get_weights(), model.get_weights()):
+def test_backup_and_restore_resumes(uninterrupted, first_epoch, tmp_path):
+    # The first run stopped after one epoch (first_epoch); this one restores its checkpoint and trains the other.
+    shutil.copytree(first_epoch / "backup", tmp_path / "backup")
+    model, history = run(2, callbacks=[backup(tmp_path / "backup")])
+    assert int(model.step_counter.numpy()) == 6 and len(history["loss"]) == 1  # only the second epoch trained
+    for a, b in zip(uninterrupted[0].get_weights(), model.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-5)
