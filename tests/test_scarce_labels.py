@@ -22,6 +22,17 @@ def fake_split(name, n, seed):
             "test_images": images[:50], "test_labels": labels[:50]}
 
 
+def test_load_can_keep_only_the_first_test_images(mnist_path):
+    full = scarce_labels.load("mnist", 1, seed=0)
+    short = scarce_labels.load("mnist", 1, seed=0, test_limit=300)
+    assert len(full["test_images"]) == 10_000 and len(short["test_images"]) == 300
+    np.testing.assert_array_equal(short["test_images"], full["test_images"][:300])
+    np.testing.assert_array_equal(short["test_labels"], full["test_labels"][:300])
+    np.testing.assert_array_equal(short["labelled_images"], full["labelled_images"])  # the training split as before
+    with pytest.raises(ValueError, match="test_limit must be at least 1"):
+        scarce_labels.load("mnist", 1, seed=0, test_limit=0)
+
+
 def load_script():
     spec = importlib.util.spec_from_file_location("scarce_labels_bench", ROOT / "benchmarks" / "scarce_labels.py")
     module = importlib.util.module_from_spec(spec)

@@ -68,6 +68,8 @@ class Budget:
 def load(name: str, n: int, seed: int, test_limit: int | None = None) -> dict:
     """The training split with n labels per class (``data.scarce_labels``) and the test set (its first
     ``test_limit`` images; ``None``: all 10,000)."""
+    if test_limit is not None:
+        positive_int("test_limit", test_limit, example=2000)
     split = scarce_labels(name, n, seed)
     split["test_images"], test_labels = load_images(name, "test", limit=test_limit)
     split["test_labels"] = test_labels.astype(np.int32)
