@@ -112,6 +112,8 @@ def train_critic(critic: keras.Model, real, fake, constraint: str = "gradient_pe
     real = samples("real", real, critic.input_shape[1:], "the critic's input")
     fake = samples("fake", fake, critic.input_shape[1:], "the critic's input")
     optimizer = optimizer or default_optimizer(constraint)
+    if not optimizer.built:  # built here, not inside the first call, which would make TensorFlow trace it twice
+        optimizer.build(critic.trainable_variables)
 
     @tf.function
     def step(real_batch, fake_batch, key):
