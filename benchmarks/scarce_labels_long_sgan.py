@@ -90,10 +90,15 @@ def main() -> None:
     parser.add_argument("--average", type=float, default=0.999, help="momentum of D's weight average; 0 for none")
     parser.add_argument("--hidden", type=int, nargs="+", default=[500, 250, 250],
                         help="D's hidden layers; the authors' MNIST model has 1000 500 250 250 250")
+    parser.add_argument("--generator-weight-norm", action="store_true",
+                        help="weight normalisation on the generator's output layer, as in the authors' code")
     parser.add_argument("--cpu-budget", type=float, help="stop once training has taken this many CPU seconds")
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--labels", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="folder of the run's file (default: the package's, which notebook 06 draws; probes go "
+                             "to benchmarks/results/sgan_probe)")
     parser.add_argument("--table", action="store_true", help="print the table of the stored runs and stop")
     args = parser.parse_args()
     if args.table:
@@ -105,10 +110,11 @@ def main() -> None:
     meta = {"name": args.name, "machine": scarce_labels.machine(), "dataset": args.dataset,
             "labels_per_class": args.labels, "seed": args.seed,
             "budget": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(budget).items()}}
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"{args.name}_seed{args.seed}.json"
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{args.name}_seed{args.seed}.json"
     meta["cpu_budget"] = args.cpu_budget
-    gan = scarce_labels.train_sgan(split, budget, args.seed,
+    meta["generator_weight_norm"] = args.generator_weight_norm
+    gan = scarce_labels.train_sgan(split, budget, args.seed, generator_weight_norm=args.generator_weight_norm,
                                    callbacks=[Measure(split, args.every, path, meta, args.cpu_budget)])
     print(f"final: {100 * gan.accuracy(split['test_images'], split['test_labels']):.2f}%")
 

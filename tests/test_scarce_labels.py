@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ganlab import models
 from ganlab.experiments import scarce_labels
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,6 +116,22 @@ def test_sgan_with_an_average_classifies_with_the_moving_average_of_its_weights(
     assert not all(np.allclose(f, w) for f, w in zip(final, weights[-1]))  # not simply the last weights
     for f, e in zip(final, expected):
         np.testing.assert_allclose(f, e, rtol=1e-4, atol=1e-6)
+
+
+def test_sgan_generator_weight_norm_trains_the_output_scale():
+    """With ``generator_weight_norm`` the generator's output layer is weight-normalised and its scale, starting at
+    1, is trained with the rest; without it the output layer is a plain Dense."""
+    from ganlab.models.conditional import WeightNormDense
+
+    budget = scarce_labels.Budget(sgan_steps=3, sgan_batch=10, sgan_hidden_units=(16,))
+    gan = scarce_labels.train_sgan(fake_split("mnist", 2, 0), budget, seed=0, generator_weight_norm=True)
+    normed = [layer for layer in gan.generator.layers if isinstance(layer, WeightNormDense)]
+    assert len(normed) == 1 and normed[0].scale.trainable
+    assert not np.allclose(normed[0].scale.numpy(), 1.0)  # moved by training
+    plain = scarce_labels.train_sgan(fake_split("mnist", 2, 0), budget, seed=0)
+    assert not any(isinstance(layer, WeightNormDense) for layer in plain.generator.layers)
+    with pytest.raises(TypeError, match="weight_norm must be True or False"):
+        models.semi_supervised_generator(weight_norm="yes")
 
 
 @pytest.mark.parametrize("field, value, message", [("sgan_average", 1.0, "sgan_average must be in"),

@@ -90,18 +90,19 @@ def train_cgan(images, labels, steps: int, batch_size: int = 32, seed: int = 0, 
     return gan
 
 
-def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=None, callbacks=None
-               ) -> SemiSupervisedGAN:
+def train_sgan(split: dict, budget: Budget, seed: int = 0, discriminator_loss=None, callbacks=None,
+               generator_weight_norm: bool = False) -> SemiSupervisedGAN:
     """The semi-supervised GAN of Salimans et al. (2016) on ``split`` (from :func:`load`), for ``budget.sgan_steps``.
 
     Its discriminator is initialised from 500 training images (weight normalisation's data-dependent start);
     ``budget.sgan_schedule`` and ``budget.sgan_average`` choose the learning-rate schedule and whether D classifies
-    with a moving average of its weights (Keras' optimizer EMA, swapped in after training); ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``."""
+    with a moving average of its weights (Keras' optimizer EMA, swapped in after training); ``discriminator_loss`` replaces the K+1-class loss (notebook 06), ``callbacks`` go to ``fit``;
+    ``generator_weight_norm`` gives the generator's output layer weight normalisation, as in the authors' code."""
     keras.utils.set_random_seed(seed)
     discriminator = semi_supervised_discriminator(hidden_units=budget.sgan_hidden_units)
     initialize_weight_norm(discriminator, split["images"][np.random.default_rng(seed).choice(len(split["images"]), 500,
                                                                                        replace=False)])
-    gan = SemiSupervisedGAN(semi_supervised_generator(), discriminator, discriminator_loss=discriminator_loss,
+    gan = SemiSupervisedGAN(semi_supervised_generator(weight_norm=generator_weight_norm), discriminator, discriminator_loss=discriminator_loss,
                             seed=seed)
     schedule = one_of("sgan_schedule", budget.sgan_schedule, ("constant", "hold_then_decay"))
     average = float(budget.sgan_average)

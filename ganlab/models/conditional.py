@@ -187,11 +187,15 @@ def semi_supervised_discriminator(num_classes: int = 10, image_shape=(28, 28, 1)
 
 
 def semi_supervised_generator(latent_dim: int = 100, image_shape=(28, 28, 1), hidden_units=(500, 500),
-                              name: str = "semi_supervised_generator") -> keras.Model:
+                              weight_norm: bool = False, name: str = "semi_supervised_generator") -> keras.Model:
     """The generator of Salimans et al.'s MNIST model: noise (batch, latent_dim) -> images in [-1, 1].
 
     Dense -> batch norm -> softplus for each hidden layer, then Dense -> tanh, reshaped to ``image_shape``.
+    With ``weight_norm`` the output layer is a :class:`WeightNormDense` with a trained scale (starting at 1),
+    as in the authors' code.
     """
+    if not isinstance(weight_norm, bool):
+        raise TypeError(f"weight_norm must be True or False, got {weight_norm!r}.")
     latent_dim = positive_int("latent_dim", latent_dim, example=100)
     image_shape = shape("image_shape", image_shape)
     hidden_units = int_sequence("hidden_units", hidden_units)
@@ -204,7 +208,7 @@ def semi_supervised_generator(latent_dim: int = 100, image_shape=(28, 28, 1), hi
     size = 1
     for n in image_shape:
         size *= n
-    x = layers.Dense(size)(x)
+    x = WeightNormDense(size, train_scale=True)(x) if weight_norm else layers.Dense(size)(x)
     x = layers.Activation("tanh", dtype="float32")(x)
     images = layers.Reshape(image_shape)(x)
     return keras.Model(noise, images, name=name)
