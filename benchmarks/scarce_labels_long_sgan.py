@@ -10,6 +10,7 @@ Salimans et al. (2016) train for 300 epochs of 600 updates (180,000 updates); th
     python benchmarks/scarce_labels_long_sgan.py --name recipe --steps 45000 --schedule hold_then_decay \
         --average 0.999 --seed 0
     python benchmarks/scarce_labels_long_sgan.py --table
+    python benchmarks/scarce_labels_long_sgan.py --table --out benchmarks/results/sgan_probe   # the probes
 """
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ class Measure(keras.callbacks.Callback):
         self.since = time.process_time()
 
 
-def table() -> None:
-    runs = [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
+def table(folder: Path = OUT) -> None:
+    runs = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
     print("| run | seed | updates | CPU-min | accuracy, trained weights | accuracy, averaged weights | best along the run |")
     print("|---|---|---|---|---|---|---|")
     for run in runs:
@@ -102,7 +103,7 @@ def main() -> None:
     parser.add_argument("--table", action="store_true", help="print the table of the stored runs and stop")
     args = parser.parse_args()
     if args.table:
-        return table()
+        return table(args.out)
     budget = dataclasses.replace(scarce_labels.Budget(), sgan_steps=args.steps, sgan_learning_rate=args.learning_rate,
                                  sgan_schedule=args.schedule, sgan_average=args.average,
                                  sgan_hidden_units=tuple(args.hidden))
