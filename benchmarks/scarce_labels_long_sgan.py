@@ -1,4 +1,4 @@
-"""How far is the semi-supervised GAN from the paper's accuracy, and what gets it there within 30 CPU-minutes?
+"""How far is the semi-supervised GAN from the paper's accuracy, and what gets it there?
 
 Long runs of ``ganlab.experiments.scarce_labels.train_sgan`` (MNIST, 10 labels per class), test accuracy measured
 every ``--every`` updates, saved as the run goes to ``ganlab/experiments/results/scarce_labels/sgan_long/``
@@ -7,8 +7,12 @@ every ``--every`` updates, saved as the run goes to ``ganlab/experiments/results
 and with their moving average (Keras' optimizer EMA, swapped in for the measurement and back out).
 Salimans et al. (2016) train for 300 epochs of 600 updates (180,000 updates); the notebook's benchmark does 3,000.
 
-    python benchmarks/scarce_labels_long_sgan.py --name recipe --steps 45000 --schedule hold_then_decay \
-        --average 0.999 --seed 0
+The defaults are the long-run recipe: 45,000 updates, Adam 1e-3 held for the first half and then lowered to 0, D's
+weights averaged (0.999), and weight normalisation on the generator's output layer (``--no-generator-weight-norm``
+leaves it out, as the runs named ``no_g_weight_norm`` did).
+
+    python benchmarks/scarce_labels_long_sgan.py --seed 0        # the recipe, seed 0 (stored as recipe_seed0.json)
+    python benchmarks/scarce_labels_long_sgan.py --name no_g_weight_norm --no-generator-weight-norm --seed 0
     python benchmarks/scarce_labels_long_sgan.py --table
     python benchmarks/scarce_labels_long_sgan.py --table --out benchmarks/results/sgan_probe   # the probes
 """
@@ -91,7 +95,7 @@ def main() -> None:
     parser.add_argument("--average", type=float, default=0.999, help="momentum of D's weight average; 0 for none")
     parser.add_argument("--hidden", type=int, nargs="+", default=[500, 250, 250],
                         help="D's hidden layers; the authors' MNIST model has 1000 500 250 250 250")
-    parser.add_argument("--generator-weight-norm", action="store_true",
+    parser.add_argument("--generator-weight-norm", action=argparse.BooleanOptionalAction, default=True,
                         help="weight normalisation on the generator's output layer, as in the authors' code")
     parser.add_argument("--cpu-budget", type=float, help="stop once training has taken this many CPU seconds")
     parser.add_argument("--dataset", default="mnist")

@@ -153,6 +153,7 @@ def test_long_run_script_stores_trained_and_averaged_accuracy_and_tabulates(tmp_
     bench.main()
     run = json.loads((tmp_path / "tiny_seed0.json").read_text())
     assert [p["steps"] for p in run["points"]] == [3, 6] and run["budget"]["sgan_schedule"] == "hold_then_decay"
+    assert run["generator_weight_norm"] is True  # the recipe's default
     assert all(0 < p["cpu_seconds"] and "averaged_accuracy" in p for p in run["points"])
     assert scarce_labels.long_runs(tmp_path)[0]["name"] == "tiny"
     capsys.readouterr()
@@ -163,5 +164,7 @@ def test_long_run_script_stores_trained_and_averaged_accuracy_and_tabulates(tmp_
 
 def test_the_stored_long_runs_ship_with_the_package():
     runs = scarce_labels.long_runs()
-    assert any(run["name"] == "constant" for run in runs)
+    recipe = [run for run in runs if run["name"] == "recipe"]
+    assert sorted(run["seed"] for run in recipe) == [0, 1, 2]
+    assert all(run["generator_weight_norm"] and run["points"][-1]["steps"] == 45000 for run in recipe)
     assert all(run["points"] and run["dataset"] == "mnist" for run in runs)
