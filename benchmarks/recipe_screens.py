@@ -21,7 +21,9 @@ order, scored on 10,000 samples against the 10,000 test digits (as ``time_to_qua
 
 * ``recipe``: as it is;
 * ``recipe_decay``: both rates held for the first half of the run, then decayed linearly to 0 at its last step
-  (``fast_dcgan(decay_steps=...)``), so its points before the last belong to that run's length only.
+  (``fast_dcgan(decay_steps=...)``), so its points before the last belong to that run's length only;
+* ``recipe_ema9999``: samples from a slower moving average (decay 0.9999 instead of 0.999; with the warm-up, the
+  average spans about the last ninth of the steps until step 90,000).
 
 After the listed epochs, fixed-noise samples are scored against MNIST test digits (``recipes.scores_by_epoch``):
 the Fréchet distance in the shipped classifier's features and the readable share, beside the CPU time of
@@ -80,7 +82,8 @@ def wgan_gp(variant: str, seed: int, epochs: int) -> WGAN:
 def dcgan(variant: str, seed: int, epochs: int) -> GAN:
     ganlab.seed(seed)
     decay = epochs * (60000 // 64) if variant == "recipe_decay" else None
-    return recipes.fast_dcgan(seed=seed, decay_steps=decay)
+    ema = 0.9999 if variant == "recipe_ema9999" else recipes.EMA_DECAY
+    return recipes.fast_dcgan(seed=seed, decay_steps=decay, ema_decay=ema)
 
 
 # per screen: the GAN builder, its variants, its data for a seed (the perceptrons see notebook 01's order,
@@ -92,7 +95,7 @@ SCREENS = {
     "wgan_gp": dict(build=wgan_gp, variants=("paper", "ema", "fast_g", "fast_g_ema"),
                     data=lambda seed: data.mnist(batch_size=CRITIC_STEPS * 64, seed=seed),
                     n_samples=2000, checkpoints=(1, 4, 8, 12, 16), n_test=10000),
-    "dcgan": dict(build=dcgan, variants=("recipe", "recipe_decay"),
+    "dcgan": dict(build=dcgan, variants=("recipe", "recipe_decay", "recipe_ema9999"),
                   data=lambda seed: data.mnist(batch_size=64, seed=seed), n_samples=10000,
                   checkpoints=(1, 2, 4, 6, 8, 12, 16, 20, 24, 28, 32, 36), n_test=10000),
 }

@@ -29,6 +29,12 @@ def test_fast_dcgan_sets_what_its_docstring_says():
     assert gan.discriminator.count_params() == models.dcgan_discriminator().count_params()
 
 
+def test_fast_dcgan_passes_its_weight_average_decay_on_and_refuses_a_bad_one():
+    assert recipes.fast_dcgan(generator=models.dcgan_generator(width=8), ema_decay=0.9999).ema_decay == 0.9999
+    with pytest.raises(ValueError, match="ema_decay"):
+        recipes.fast_dcgan(generator=models.dcgan_generator(width=8), ema_decay=1.5)
+
+
 def test_fast_dcgan_trains_and_samples_from_the_average():
     gan = recipes.fast_dcgan(seed=0)
     images = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype(np.float32)

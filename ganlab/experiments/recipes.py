@@ -56,7 +56,8 @@ EMA_DECAY = 0.999
 
 
 def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model | None = None,
-               image_shape=(28, 28, 1), seed: int | None = None, decay_steps: int | None = None) -> GAN:
+               image_shape=(28, 28, 1), seed: int | None = None, decay_steps: int | None = None,
+               ema_decay: float = EMA_DECAY) -> GAN:
     """A compiled ``GAN`` with the lever screen's measured settings; train it with ``fit`` on batches of 64.
 
     ``generator`` and ``discriminator`` default to ``models.dcgan_generator(image_shape=...,
@@ -66,7 +67,7 @@ def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model 
     * a deeper generator: ``refinements=1`` adds a 3x3 convolution (BN, ReLU) at 7x7 and at 14x14;
     * Adam with beta_1 0.5 (the DCGAN setting), learning rate GENERATOR_RATE for the generator and
       DISCRIMINATOR_RATE for the discriminator;
-    * ``ema_decay=EMA_DECAY``: ``gan.sample`` draws from a moving average of the generator's
+    * ``ema_decay`` (default EMA_DECAY): ``gan.sample`` draws from a moving average of the generator's
       weights (``gan.sample(..., raw=True)`` from the trained weights themselves);
     * with ``decay_steps`` (the run's length in generator steps, for a run whose length is known): both
       rates hold for the first half, then fall linearly to 0 (:class:`HoldThenDecay`).
@@ -77,7 +78,7 @@ def fast_dcgan(generator: keras.Model | None = None, discriminator: keras.Model 
         generator = models.dcgan_generator(image_shape=image_shape, refinements=REFINEMENTS)
     if discriminator is None:  # judge what the generator makes
         discriminator = models.dcgan_discriminator(image_shape=tuple(generator.output_shape[1:]))
-    gan = GAN(generator, discriminator, ema_decay=EMA_DECAY, seed=seed)
+    gan = GAN(generator, discriminator, ema_decay=ema_decay, seed=seed)
     def rate(value):  # a schedule object per optimizer: each counts its own updates
         return value if decay_steps is None else HoldThenDecay(value, decay_steps)
 
